@@ -1,0 +1,199 @@
+"""The one place where organizations are created, changed, moved, dissolved and merged.
+
+Views, management commands, the importer and tests all call these functions. Every
+function expects to run inside `transaction.atomic()`; the ones that renumber paths
+lock the parent rows they touch so that two writers cannot hand out the same segment.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Concat, Substr
+from django.utils.translation import gettext as _
+
+from debrief.lib.errors import DomainError
+from debrief.orgs.models import (
+    ALLOWED_FIELDS,
+    ALLOWED_PARENT_LEVELS,
+    MAX_DEPTH,
+    SEGMENT_LENGTH,
+    Field,
+    Level,
+    Organization,
+    Status,
+    decode_segment,
+    encode_segment,
+)
+
+
+def placement_error(*, level: str, field: str, parent_level: str | None) -> str | None:
+    """Why an organization of `level`/`field` cannot sit under `parent_level`, or None."""
+    if level not in ALLOWED_FIELDS:
+        return _("Unknown level “%(level)s”.") % {"level": level}
+    if field not in ALLOWED_FIELDS[level]:
+        return _("Field “%(field)s” is not allowed for level “%(level)s”.") % {
+            "field": Field(field).label if field in Field.values else field,
+            "level": Level(level).label,
+        }
+    if parent_level is not None and parent_level not in ALLOWED_PARENT_LEVELS[level]:
+        return _("A %(level)s cannot be placed under a %(parent)s.") % {
+            "level": Level(level).label,
+            "parent": Level(parent_level).label,
+        }
+    return None
+
+
+def _next_child_path(parent: Organization | None) -> str:
+    siblings = (
+        Organization.objects.filter(parent=parent)
+        if parent
+        else Organization.objects.filter(depth=1)
+    )
+    last = siblings.order_by("-path").values_list("path", flat=True).first()
+    number = decode_segment(last[-SEGMENT_LENGTH:]) + 1 if last else 0
+    prefix = parent.path if parent else ""
+    return prefix + encode_segment(number)
+
+
+def _lock(org: Organization | None) -> None:
+    if org is not None:
+        Organization.objects.select_for_update().filter(pk=org.pk).exists()
+
+
+def org_create(
+    *,
+    code: str,
+    name: str,
+    level: str,
+    field: str,
+    parent: Organization | None = None,
+    short_name: str = "",
+) -> Organization:
+    """Create an organization as the last child of `parent` (or as a new root)."""
+    error = placement_error(level=level, field=field, parent_level=parent.level if parent else None)
+    if error:
+        raise DomainError(error)
+    if parent is not None and not parent.is_active:
+        raise DomainError(_("%(name)s is no longer active.") % {"name": parent.name})
+    if parent is not None and parent.depth >= MAX_DEPTH:
+        raise DomainError(
+            _("The organization tree is at most %(n)d levels deep.") % {"n": MAX_DEPTH}
+        )
+    with transaction.atomic():
+        _lock(parent)
+        path = _next_child_path(parent)
+        return Organization.objects.create(
+            code=code,
+            name=name,
+            short_name=short_name,
+            level=level,
+            field=field,
+            parent=parent,
+            path=path,
+            depth=len(path) // SEGMENT_LENGTH,
+        )
+
+
+def org_update(
+    *,
+    org: Organization,
+    name: str,
+    short_name: str,
+    level: str,
+    field: str,
+) -> list[str]:
+    """Change the descriptive fields; returns the names of the fields that changed."""
+    parent_level = org.parent.level if org.parent_id and org.parent else None
+    error = placement_error(level=level, field=field, parent_level=parent_level)
+    if error:
+        raise DomainError(error)
+    if level != org.level:
+        for child in org.children.all():
+            child_error = placement_error(level=child.level, field=child.field, parent_level=level)
+            if child_error:
+                raise DomainError(child_error)
+    changed = []
+    for attribute, value in (
+        ("name", name),
+        ("short_name", short_name),
+        ("level", level),
+        ("field", field),
+    ):
+        if getattr(org, attribute) != value:
+            setattr(org, attribute, value)
+            changed.append(attribute)
+    if changed:
+        org.save(update_fields=[*changed, "updated_at"])
+    return changed
+
+
+def org_move(*, org: Organization, new_parent: Organization | None) -> None:
+    """Move `org` and its whole subtree under `new_parent`, renumbering their paths."""
+    if new_parent is not None and new_parent.path.startswith(org.path):
+        raise DomainError(_("%(name)s cannot be moved under its own subtree.") % {"name": org.name})
+    error = placement_error(
+        level=org.level,
+        field=org.field,
+        parent_level=new_parent.level if new_parent else None,
+    )
+    if error:
+        raise DomainError(error)
+    with transaction.atomic():
+        _lock(new_parent)
+        old_path = org.path
+        new_path = _next_child_path(new_parent)
+        depth_change = (len(new_path) - len(old_path)) // SEGMENT_LENGTH
+        max_depth = (
+            org.subtree().order_by("-depth").values_list("depth", flat=True).first() or org.depth
+        )
+        if max_depth + depth_change > MAX_DEPTH:
+            raise DomainError(
+                _("The organization tree is at most %(n)d levels deep.") % {"n": MAX_DEPTH}
+            )
+        Organization.objects.filter(path__startswith=old_path).update(
+            path=Concat(Value(new_path), Substr("path", len(old_path) + 1)),
+            depth=F("depth") + depth_change,
+        )
+        Organization.objects.filter(pk=org.pk).update(parent=new_parent)
+        org.refresh_from_db()
+
+
+def org_dissolve(*, org: Organization, on: datetime.date) -> None:
+    """Mark `org` dissolved. Its active children must be moved or dissolved first."""
+    if not org.is_active:
+        raise DomainError(_("%(name)s is no longer active.") % {"name": org.name})
+    if org.children.filter(status=Status.ACTIVE).exists():
+        raise DomainError(
+            _("%(name)s still has active subordinate organizations; move or dissolve them first.")
+            % {"name": org.name}
+        )
+    org.status = Status.DISSOLVED
+    org.dissolved_on = on
+    org.save(update_fields=["status", "dissolved_on", "updated_at"])
+
+
+def org_merge(*, org: Organization, into: Organization, on: datetime.date) -> int:
+    """Merge `org` into `into`: its active children move under `into`; `org` keeps its
+    history with status merged. Returns how many children moved."""
+    if org.pk == into.pk:
+        raise DomainError(_("An organization cannot be merged into itself."))
+    if not org.is_active or not into.is_active:
+        raise DomainError(_("Only active organizations can be merged."))
+    if into.path.startswith(org.path):
+        raise DomainError(_("%(name)s cannot be merged into its own subtree.") % {"name": org.name})
+    if org.level != into.level and org.level != Level.UNIT:
+        raise DomainError(_("Organizations can only be merged into one of the same level."))
+    with transaction.atomic():
+        children = list(org.children.filter(status=Status.ACTIVE).order_by("path"))
+        for child in children:
+            org_move(org=child, new_parent=into)
+            into.refresh_from_db()
+        org.refresh_from_db()
+        org.status = Status.MERGED
+        org.dissolved_on = on
+        org.merged_into = into
+        org.save(update_fields=["status", "dissolved_on", "merged_into", "updated_at"])
+    return len(children)

@@ -1,0 +1,108 @@
+"""Browsing the organization tree. Every lookup goes through the access helper."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from debrief.accounts.access import Capability, can, get_org_for_user, orgs_for_user, scope_for
+from debrief.orgs.models import Organization, Status
+from debrief.people.models import Post, Title, secretaries_on
+
+PAGE_SIZE = 50
+
+
+def _with_child_counts(queryset):
+    return queryset.annotate(
+        child_count=Count("children", filter=Q(children__status=Status.ACTIVE))
+    )
+
+
+@login_required
+def tree(request: HttpRequest) -> HttpResponse:
+    """The tree browser: the user's subtree roots, expandable; or search results."""
+    query = request.GET.get("q", "").strip()
+    show_inactive = request.GET.get("inactive") == "1"
+    context: dict[str, object] = {"query": query, "show_inactive": show_inactive}
+    if query:
+        results = orgs_for_user(request.user).filter(
+            Q(name__icontains=query) | Q(short_name__icontains=query) | Q(code__iexact=query)
+        )
+        if not show_inactive:
+            results = results.filter(status=Status.ACTIVE)
+        page = Paginator(results.order_by("path"), PAGE_SIZE).get_page(request.GET.get("page"))
+        _attach_parent_names(page.object_list)
+        context["page"] = page
+    else:
+        roots = Organization.objects.filter(pk__in=scope_for(request.user).root_ids)
+        context["roots"] = _with_child_counts(roots)
+    return render(request, "orgs/tree.html", context)
+
+
+def _attach_parent_names(orgs) -> None:
+    parent_ids = {org.parent_id for org in orgs if org.parent_id}
+    names = dict(Organization.objects.filter(pk__in=parent_ids).values_list("pk", "name"))
+    for org in orgs:
+        org.parent_name = names.get(org.parent_id, "")
+
+
+@login_required
+def children(request: HttpRequest, pk: int) -> HttpResponse:
+    """The children of one organization, as a fragment for the tree browser."""
+    org = get_org_for_user(request, pk)
+    kids = _with_child_counts(org.children.filter(status=Status.ACTIVE)).order_by("path")
+    return render(request, "orgs/_tree_children.html", {"children": kids[:500]})
+
+
+@login_required
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    org = get_org_for_user(request, pk)
+    scope = scope_for(request.user)
+    ancestors = [a for a in org.ancestors() if scope.allows(a)]
+    show_inactive = request.GET.get("inactive") == "1"
+    kids = org.children.all() if show_inactive else org.children.filter(status=Status.ACTIVE)
+    page = Paginator(_with_child_counts(kids).order_by("path"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    today = timezone.localdate()
+    secretaries = secretaries_on([org.pk, *[child.pk for child in page.object_list]], today)
+    for child in page.object_list:
+        child.secretary = secretaries.get(child.pk)
+    subtree = org.subtree().filter(status=Status.ACTIVE)
+    level_counts = subtree.exclude(pk=org.pk).values("level").annotate(n=Count("pk"))
+    posts = (
+        Post.objects.filter(organization=org)
+        .select_related("person")
+        .order_by("title", "-start_date")
+    )
+    return render(
+        request,
+        "orgs/detail.html",
+        {
+            "org": org,
+            "ancestors": ancestors,
+            "page": page,
+            "secretary": secretaries.get(org.pk),
+            "subtree_count": subtree.count() - (1 if org.is_active else 0),
+            "level_counts": _labelled_level_counts(level_counts),
+            "posts": posts,
+            "show_inactive": show_inactive,
+            "can_edit": can(request.user, Capability.EDIT, org),
+            "secretary_title": Title.SECRETARY,
+        },
+    )
+
+
+def _labelled_level_counts(rows) -> list[tuple[str, int]]:
+    from debrief.orgs.models import Level
+
+    labels = dict(Level.choices)
+    order = list(labels)
+    return [
+        (str(labels[row["level"]]), row["n"])
+        for row in sorted(rows, key=lambda row: order.index(row["level"]))
+    ]

@@ -1,0 +1,11 @@
+from django.urls import include, path
+from django.views.i18n import set_language
+
+urlpatterns = [
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("accounts/", include("debrief.accounts.urls")),
+    path("orgs/", include("debrief.orgs.urls")),
+    path("people/", include("debrief.people.urls")),
+    path("audit/", include("debrief.audit.urls")),
+    path("", include("debrief.front.urls")),
+]
