@@ -41,6 +41,10 @@ INSTALLED_APPS = [
     "debrief.accounts",
     "debrief.orgs",
     "debrief.people",
+    "debrief.cycles",
+    "debrief.reports",
+    "debrief.meetings",
+    "debrief.rectification",
     "debrief.front",
     "debrief.demo",
 ]

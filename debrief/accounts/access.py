@@ -22,12 +22,15 @@ class Capability:
     VIEW = "view"
     EDIT = "edit"  # change organizations, people, import
     MANAGE_ACCOUNTS = "manage_accounts"
+    REPORT_WRITE = "report_write"  # write and submit the organization's own report
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.ADMIN: frozenset({Capability.VIEW, Capability.EDIT, Capability.MANAGE_ACCOUNTS}),
-    Role.STAFF: frozenset({Capability.VIEW, Capability.EDIT}),
-    Role.SECRETARY: frozenset({Capability.VIEW}),
+    Role.ADMIN: frozenset(
+        {Capability.VIEW, Capability.EDIT, Capability.MANAGE_ACCOUNTS, Capability.REPORT_WRITE}
+    ),
+    Role.STAFF: frozenset({Capability.VIEW, Capability.EDIT, Capability.REPORT_WRITE}),
+    Role.SECRETARY: frozenset({Capability.VIEW, Capability.REPORT_WRITE}),
     Role.VIEWER: frozenset({Capability.VIEW}),
 }
 
