@@ -7,5 +7,8 @@ urlpatterns = [
     path("orgs/", include("debrief.orgs.urls")),
     path("people/", include("debrief.people.urls")),
     path("audit/", include("debrief.audit.urls")),
+    path("cycles/", include("debrief.cycles.urls")),
+    path("reports/", include("debrief.reports.urls")),
+    path("meetings/", include("debrief.meetings.urls")),
     path("", include("debrief.front.urls")),
 ]

@@ -13,6 +13,8 @@ MODULES: list[tuple[str, Any, str]] = [
     ("front:home", _("Home"), Capability.VIEW),
     ("orgs:tree", _("Organizations"), Capability.VIEW),
     ("people:list", _("People"), Capability.VIEW),
+    ("cycles:list", _("Annual cycles"), Capability.VIEW),
+    ("reports:mine", _("My debriefing"), Capability.REPORT_WRITE),
     ("orgs:import", _("Import organizations"), Capability.EDIT),
     ("accounts:grants", _("Accounts and roles"), Capability.MANAGE_ACCOUNTS),
     ("audit:list", _("Audit log"), Capability.MANAGE_ACCOUNTS),
