@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "debrief.reports",
     "debrief.meetings",
     "debrief.rectification",
+    "debrief.ballots",
     "debrief.front",
     "debrief.demo",
 ]

@@ -1,0 +1,489 @@
+"""Setting up, opening and closing an evaluation, issuing tokens, and recording ballots.
+
+Ordering of close and ballots: a ballot's transaction takes a shared lock on the
+evaluation row (FOR KEY SHARE on PostgreSQL) and reads its status under it; closing
+takes FOR UPDATE. A ballot that commits before the close is counted; one that
+starts after sees the evaluation closed. On SQLite every write transaction is
+IMMEDIATE, which serialises them.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from debrief.audit.services import audit_record
+from debrief.ballots.codes import (
+    hash_token,
+    new_token,
+    normalize_token,
+    participation_digest,
+    receipt_for,
+)
+from debrief.ballots.models import (
+    DEFAULT_GROUPS,
+    DEFAULT_POINTS,
+    Ballot,
+    BallotToken,
+    Evaluation,
+    EvaluationItem,
+    EvaluationStatus,
+    Grade,
+    Participation,
+    VoterGroup,
+)
+from debrief.cycles.models import CycleStatus
+from debrief.lib.errors import DomainError, IllegalTransition
+from debrief.meetings.models import Meeting
+from debrief.meetings.services import agenda
+
+log = logging.getLogger(__name__)
+
+MAX_REASON_LENGTH = 500
+MAX_TOKENS_PER_ISSUE = 2000
+
+
+class BallotError(DomainError):
+    """A ballot that cannot be recorded; `status` is the HTTP status the API answers."""
+
+    status = 400
+    code = "error"
+
+    def __init__(self, message: str, errors: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.errors = errors or []
+
+
+class TokenNotFound(BallotError):
+    status, code = 404, "unknown_token"
+
+
+class InvalidBallot(BallotError):
+    status, code = 422, "invalid_ballot"
+
+
+class TokenUsed(BallotError):
+    status, code = 409, "token_used"
+
+
+class EvaluationNotOpen(BallotError):
+    status, code = 409, "not_open"
+
+
+# -- set-up -------------------------------------------------------------------------
+
+
+def evaluation_setup(
+    *,
+    meeting: Meeting,
+    points: dict[str, int] | None = None,
+    require_all: bool = True,
+    max_good_share: Decimal | None = None,
+    reason_required_for_poor: bool = False,
+    min_group_size: int = 3,
+    items: list[str] | None = None,
+    actor: Any = None,
+) -> Evaluation:
+    """Create or change the evaluation form of a meeting while it is not yet open.
+    A new evaluation gets the default voter groups and shares."""
+    points = {**DEFAULT_POINTS, **(points or {})}
+    if set(points) != set(Grade.values) or any(
+        not isinstance(v, int) or not 0 <= v <= 1000 for v in points.values()
+    ):
+        raise DomainError(_("Give whole-number points between 0 and 1000 for each grade."))
+    if (
+        not points[Grade.GOOD]
+        >= points[Grade.FAIRLY_GOOD]
+        >= points[Grade.AVERAGE]
+        >= points[Grade.POOR]
+    ):
+        raise DomainError(_("Points must not rise from good to poor."))
+    if max_good_share is not None and not Decimal(0) < max_good_share <= Decimal(1):
+        raise DomainError(_("The share rated good must be above 0 and at most 1."))
+    if min_group_size < 1:
+        raise DomainError(_("The smallest group shown must be at least 1."))
+    names = [n.strip() for n in (items or []) if n.strip()]
+    if len(set(names)) != len(names):
+        raise DomainError(_("Item names must differ."))
+    with transaction.atomic():
+        evaluation, created = Evaluation.objects.select_for_update().get_or_create(
+            meeting=meeting, defaults={"points": points}
+        )
+        if evaluation.status != EvaluationStatus.DRAFT:
+            raise IllegalTransition(_("An evaluation that has been opened cannot be changed."))
+        evaluation.points = points
+        evaluation.require_all = require_all
+        evaluation.max_good_share = max_good_share
+        evaluation.reason_required_for_poor = reason_required_for_poor
+        evaluation.min_group_size = min_group_size
+        evaluation.save()
+        if items is not None:
+            evaluation.items.all().delete()
+            EvaluationItem.objects.bulk_create(
+                EvaluationItem(evaluation=evaluation, name=name, order=n)
+                for n, name in enumerate(names)
+            )
+        if created:
+            VoterGroup.objects.bulk_create(
+                VoterGroup(evaluation=evaluation, name=name, share=Decimal(share), order=n)
+                for n, (name, share) in enumerate(DEFAULT_GROUPS)
+            )
+        audit_record(
+            action="evaluation.setup",
+            actor=actor,
+            target=str(meeting),
+            organization=meeting.cycle.host,
+        )
+    return evaluation
+
+
+def groups_set(
+    *, evaluation: Evaluation, groups: list[tuple[str, Any]], actor: Any = None
+) -> list[VoterGroup]:
+    """Replace the voter groups and their shares (which must add up to 100)."""
+    cleaned: list[tuple[str, Decimal]] = []
+    for name, share in groups:
+        name = name.strip()
+        if not name:
+            continue
+        try:
+            value = Decimal(str(share))
+        except InvalidOperation:
+            raise DomainError(_("The share of %(g)s is not a number.") % {"g": name}) from None
+        if not Decimal(0) <= value <= Decimal(100):
+            raise DomainError(_("A share lies between 0 and 100."))
+        cleaned.append((name, value))
+    if not cleaned:
+        raise DomainError(_("Define at least one voter group."))
+    if len({n for n, _s in cleaned}) != len(cleaned):
+        raise DomainError(_("Voter group names must differ."))
+    if sum(s for _n, s in cleaned) != Decimal(100):
+        raise DomainError(_("The shares must add up to 100."))
+    with transaction.atomic():
+        evaluation = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
+        if evaluation.status != EvaluationStatus.DRAFT:
+            raise IllegalTransition(_("An evaluation that has been opened cannot be changed."))
+        existing = {g.name: g for g in evaluation.groups.all()}
+        kept = []
+        for order, (name, share) in enumerate(cleaned):
+            group = existing.pop(name, None) or VoterGroup(evaluation=evaluation, name=name)
+            group.share, group.order = share, order
+            group.save()
+            kept.append(group)
+        for group in existing.values():
+            if group.tokens.exists():
+                raise DomainError(
+                    _("Tokens were issued for %(g)s; it cannot be removed.") % {"g": group.name}
+                )
+            group.delete()
+        audit_record(
+            action="evaluation.groups",
+            actor=actor,
+            target=str(evaluation),
+            detail={name: str(share) for name, share in cleaned},
+        )
+    return kept
+
+
+def tokens_issue(
+    *, evaluation: Evaluation, group: VoterGroup, count: int, actor: Any = None
+) -> list[str]:
+    """Create `count` tokens for `group` and return their plain text. This is the only
+    time the plain text exists: print the slips from it, it is not stored."""
+    if group.evaluation_id != evaluation.pk:
+        raise DomainError(_("That voter group belongs to another evaluation."))
+    if not 1 <= count <= MAX_TOKENS_PER_ISSUE:
+        raise DomainError(
+            _("Issue between 1 and %(n)d tokens at a time.") % {"n": MAX_TOKENS_PER_ISSUE}
+        )
+    with transaction.atomic():
+        evaluation = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
+        if evaluation.status == EvaluationStatus.CLOSED:
+            raise IllegalTransition(_("The evaluation is closed."))
+        batch = (
+            BallotToken.objects.filter(evaluation=evaluation)
+            .order_by("-batch")
+            .values_list("batch", flat=True)
+            .first()
+            or 0
+        ) + 1
+        tokens = [new_token() for _ in range(count)]
+        BallotToken.objects.bulk_create(
+            BallotToken(evaluation=evaluation, group=group, token_hash=hash_token(t), batch=batch)
+            for t in tokens
+        )
+        audit_record(
+            action="evaluation.tokens",
+            actor=actor,
+            target=str(evaluation),
+            organization=evaluation.meeting.cycle.host,
+            detail={"group": group.name, "count": count, "batch": batch},
+        )
+    return tokens
+
+
+def evaluation_open(*, evaluation: Evaluation, actor: Any = None) -> Evaluation:
+    with transaction.atomic():
+        locked = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
+        if locked.status != EvaluationStatus.DRAFT:
+            raise IllegalTransition(
+                _("The evaluation is %(s)s.") % {"s": locked.get_status_display()}
+            )
+        meeting = Meeting.objects.select_related("cycle__host").get(pk=locked.meeting_id)
+        if meeting.cycle.status != CycleStatus.MEETING:
+            raise IllegalTransition(_("The cycle is not at the review-meeting stage."))
+        groups = list(locked.groups.all())
+        if not groups or sum(g.share for g in groups) != Decimal(100):
+            raise DomainError(_("The voter groups' shares must add up to 100."))
+        if not BallotToken.objects.filter(evaluation=locked).exists():
+            raise DomainError(_("Issue ballot tokens before opening."))
+        reporters = [r.pk for item in agenda(meeting) for r in item.reporters]
+        if not reporters:
+            raise DomainError(_("The meeting has no reporters to rate."))
+        locked.reporter_ids = reporters
+        locked.status = EvaluationStatus.OPEN
+        locked.opened_at = timezone.now()
+        locked.save(update_fields=["reporter_ids", "status", "opened_at"])
+        audit_record(
+            action="evaluation.open",
+            actor=actor,
+            target=str(meeting),
+            organization=meeting.cycle.host,
+        )
+    evaluation.status = EvaluationStatus.OPEN
+    evaluation.reporter_ids = reporters
+    return locked
+
+
+def evaluation_close(*, evaluation: Evaluation, actor: Any = None) -> int:
+    """Close the evaluation and return the number of ballots. Calling it again returns
+    the same number. The ballots are rewritten in random order in the same
+    transaction, so their storage order tells nothing about arrival order."""
+    with transaction.atomic():
+        locked = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
+        if locked.status == EvaluationStatus.CLOSED:
+            assert locked.closed_count is not None
+            return locked.closed_count
+        if locked.status != EvaluationStatus.OPEN:
+            raise IllegalTransition(_("The evaluation has not been opened."))
+        rows = list(
+            Ballot.objects.filter(evaluation=locked).values("id", "group_id", "ratings", "receipt")
+        )
+        participations = Participation.objects.filter(evaluation=locked).count()
+        if participations != len(rows):
+            raise RuntimeError(
+                f"evaluation {locked.pk}: {participations} participations but {len(rows)} ballots"
+            )
+        random.SystemRandom().shuffle(rows)
+        Ballot.objects.filter(evaluation=locked).delete()
+        Ballot.objects.bulk_create(
+            [Ballot(evaluation=locked, **row) for row in rows], batch_size=1000
+        )
+        locked.status = EvaluationStatus.CLOSED
+        locked.closed_at = timezone.now()
+        locked.closed_count = len(rows)
+        locked.save(update_fields=["status", "closed_at", "closed_count"])
+        meeting = Meeting.objects.select_related("cycle__host").get(pk=locked.meeting_id)
+        audit_record(
+            action="evaluation.close",
+            actor=actor,
+            target=str(meeting),
+            organization=meeting.cycle.host,
+            detail={"ballots": len(rows)},
+        )
+        transaction.on_commit(_purge_dead_ballot_rows)
+    evaluation.status = EvaluationStatus.CLOSED
+    evaluation.closed_count = len(rows)
+    return len(rows)
+
+
+def _purge_dead_ballot_rows() -> None:
+    """Remove the old row versions the close left behind (PostgreSQL keeps them until
+    vacuum). Runs after commit, outside any transaction."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ballots_ballot")
+    except Exception:  # the close itself succeeded; autovacuum will do it later
+        log.warning("could not vacuum the ballot table after closing", exc_info=True)
+
+
+# -- the ballot -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BallotForm:
+    evaluation: Evaluation
+    token: BallotToken
+    voted: bool
+
+
+def _token_row(raw_token: str) -> tuple[str, BallotToken]:
+    token = normalize_token(raw_token)
+    if token is None:
+        raise TokenNotFound(_("This ballot code is not valid."))
+    row = (
+        BallotToken.objects.select_related("evaluation", "group", "evaluation__meeting")
+        .filter(token_hash=hash_token(token), voided=False)
+        .first()
+    )
+    if row is None:
+        raise TokenNotFound(_("This ballot code is not valid."))
+    return token, row
+
+
+def ballot_form(*, token: str) -> BallotForm:
+    _plain, row = _token_row(token)
+    voted = Participation.objects.filter(token=row).exists()
+    return BallotForm(evaluation=row.evaluation, token=row, voted=voted)
+
+
+def validate_ratings(
+    evaluation: Evaluation, ratings: Any, item_ids: list[int]
+) -> dict[str, dict[str, Any]]:
+    """The ballot's ratings in stored form, or InvalidBallot naming every problem."""
+    errors: list[str] = []
+    if not isinstance(ratings, list):
+        raise InvalidBallot(_("The ballot is not valid."), [_("“ratings” must be a list.")])
+    allowed = {int(pk) for pk in evaluation.reporter_ids}
+    result: dict[str, dict[str, Any]] = {}
+    for position, rating in enumerate(ratings, start=1):
+        if not isinstance(rating, dict):
+            errors.append(_("Rating %(n)d is not an object.") % {"n": position})
+            continue
+        reporter = rating.get("reporter")
+        grade = rating.get("grade")
+        reason = rating.get("reason") or ""
+        if not isinstance(reporter, int) or isinstance(reporter, bool) or reporter not in allowed:
+            errors.append(_("Rating %(n)d names a reporter not on this form.") % {"n": position})
+            continue
+        if str(reporter) in result:
+            errors.append(_("Reporter %(r)d is rated twice.") % {"r": reporter})
+            continue
+        if grade not in Grade.values:
+            errors.append(_("Rating %(n)d has an unknown grade.") % {"n": position})
+            continue
+        if not isinstance(reason, str) or len(reason) > MAX_REASON_LENGTH:
+            errors.append(
+                _("The reason in rating %(n)d is longer than %(m)d characters.")
+                % {"n": position, "m": MAX_REASON_LENGTH}
+            )
+            continue
+        if grade == Grade.POOR and evaluation.reason_required_for_poor and not reason.strip():
+            errors.append(_("Rating %(n)d is poor and needs a reason.") % {"n": position})
+        entry: dict[str, Any] = {"grade": grade}
+        if reason.strip():
+            entry["reason"] = reason.strip()
+        items = rating.get("items") or {}
+        if item_ids:
+            if not isinstance(items, dict) or any(
+                str(k) not in {str(i) for i in item_ids} or v not in Grade.values
+                for k, v in items.items()
+            ):
+                errors.append(_("Rating %(n)d has invalid item ratings.") % {"n": position})
+            elif evaluation.require_all and len(items) != len(item_ids):
+                errors.append(_("Rating %(n)d does not rate every item.") % {"n": position})
+            else:
+                entry["items"] = {str(k): v for k, v in items.items()}
+        result[str(reporter)] = entry
+    if evaluation.require_all and not errors and len(result) != len(allowed):
+        errors.append(
+            _("Every reporter must be rated: %(done)d of %(total)d rated.")
+            % {"done": len(result), "total": len(allowed)}
+        )
+    if evaluation.max_good_share is not None and allowed:
+        good = sum(1 for entry in result.values() if entry["grade"] == Grade.GOOD)
+        if Decimal(good) > evaluation.max_good_share * len(allowed):
+            errors.append(
+                _("At most %(n)d reporters may be rated good on one ballot.")
+                % {"n": int(evaluation.max_good_share * len(allowed))}
+            )
+    if errors:
+        raise InvalidBallot(_("The ballot is not valid."), errors)
+    return result
+
+
+@dataclass(frozen=True)
+class Recorded:
+    receipt: str
+    created: bool  # False: the same ballot was already recorded
+
+
+_STATUS_SQL = "SELECT status FROM ballots_evaluation WHERE id = %s"
+
+
+def _lock_evaluation_shared(evaluation_id: int) -> str:
+    """Read the status under a lock that many ballots share but closing excludes."""
+    sql = _STATUS_SQL + (" FOR KEY SHARE" if connection.vendor == "postgresql" else "")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [evaluation_id])
+        return str(cursor.fetchone()[0])
+
+
+def _insert_participation(token_id: int, evaluation_id: int, digest: str) -> bool:
+    """Insert the participation row; False if the token already has one."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO ballots_participation (token_id, evaluation_id, digest) "
+            "VALUES (%s, %s, %s) ON CONFLICT (token_id) DO NOTHING RETURNING 1",
+            [token_id, evaluation_id, digest],
+        )
+        return cursor.fetchone() is not None
+
+
+def ballot_submit(*, token: str, ballot_id: str, ratings: Any) -> Recorded:
+    """Record one ballot exactly once.
+
+    Idempotent per (token, ballot id): a retry of the same ballot returns the same
+    receipt and records nothing; another ballot id on a used token is TokenUsed.
+    Who voted and what was voted are written in one transaction.
+    """
+    plain, row = _token_row(token)
+    try:
+        ballot_uuid = uuid.UUID(str(ballot_id))
+    except ValueError:
+        raise InvalidBallot(
+            _("The ballot is not valid."), [_("“ballot_id” must be a UUID.")]
+        ) from None
+    evaluation = row.evaluation
+    item_ids = list(evaluation.items.values_list("pk", flat=True))
+    stored = validate_ratings(evaluation, ratings, item_ids)
+    digest = participation_digest(plain, ballot_uuid)
+    receipt = receipt_for(ballot_uuid)
+    try:
+        with transaction.atomic():
+            status = _lock_evaluation_shared(evaluation.pk)
+            previous = Participation.objects.filter(token=row).values_list("digest", flat=True)
+            existing = previous.first()
+            if existing is None:
+                if status != EvaluationStatus.OPEN:
+                    raise EvaluationNotOpen(
+                        _("The evaluation has closed.")
+                        if status == EvaluationStatus.CLOSED
+                        else _("The evaluation has not opened yet.")
+                    )
+                if _insert_participation(row.pk, evaluation.pk, digest):
+                    Ballot.objects.create(
+                        evaluation_id=evaluation.pk,
+                        group_id=row.group_id,
+                        ratings=stored,
+                        receipt=receipt,
+                    )
+                    return Recorded(receipt=receipt, created=True)
+                existing = previous.first()
+    except IntegrityError:
+        raise TokenUsed(
+            _("This ballot id was already used. Reload the page and vote again.")
+        ) from None
+    if existing == digest:
+        return Recorded(receipt=receipt, created=False)
+    raise TokenUsed(_("This ballot code has already been used."))

@@ -1,0 +1,75 @@
+import uuid
+from decimal import Decimal
+
+import pytest
+
+from debrief.ballots.services import ballot_submit, evaluation_close
+from debrief.ballots.tally import receipts, tally
+from debrief.ballots.tests.conftest import make_ready
+from debrief.lib.errors import IllegalTransition
+
+pytestmark = pytest.mark.django_db
+
+
+def vote(ready, group, index, grades, reasons=None):
+    ratings = [
+        {"reporter": pk, "grade": grade, **({"reason": reasons[n]} if reasons else {})}
+        for n, (pk, grade) in enumerate(zip(ready.reporter_ids, grades, strict=True))
+    ]
+    return ballot_submit(
+        token=ready.tokens[group][index], ballot_id=str(uuid.uuid4()), ratings=ratings
+    )
+
+
+def test_the_tally_is_hidden_until_closing(county, personas):
+    ready = make_ready(county)
+    with pytest.raises(IllegalTransition):
+        tally(ready.evaluation)
+    with pytest.raises(IllegalTransition):
+        receipts(ready.evaluation)
+
+
+def test_a_hand_worked_tally(county, personas):
+    """Groups and shares: 县委常委 30, 党建工作领导小组成员 20, “两代表一委员” 20,
+    基层党员干部群众代表 30. Reporter A (first on the form):
+      县委常委 (3 ballots): good, good, fairly good  -> mean (100+100+80)/3 = 93.333…
+      领导小组 (3 ballots): good, average, poor     -> mean (100+60+0)/3   = 53.333…
+      两代表一委员: no ballots                       -> left out, its share too
+      群众代表 (1 ballot): fairly good               -> mean 80 (group withheld: < 3)
+    score = (30×93.333… + 20×53.333… + 30×80) / (30+20+30) = 6266.67/80 = 78.33
+    valid 7; satisfaction (3 good + 2 fairly good)/7 = 0.7143;
+    poor 1/7 = 0.1429.
+    Reporter B gets good from everyone: score 100, rank 1; A rank 2."""
+    ready = make_ready(county, tokens_per_group=3)
+    vote(ready, "县委常委", 0, ["good", "good"])
+    vote(ready, "县委常委", 1, ["good", "good"])
+    vote(ready, "县委常委", 2, ["fairly_good", "good"])
+    vote(ready, "党建工作领导小组成员", 0, ["good", "good"])
+    vote(ready, "党建工作领导小组成员", 1, ["average", "good"])
+    vote(ready, "党建工作领导小组成员", 2, ["poor", "good"], reasons=["推进不力", ""])
+    vote(ready, "基层党员干部群众代表", 0, ["fairly_good", "good"])
+    assert evaluation_close(evaluation=ready.evaluation) == 7
+    result = tally(ready.evaluation)
+    a, b = result.results
+    assert a.counts == {"good": 3, "fairly_good": 2, "average": 1, "poor": 1}
+    assert a.valid == 7
+    assert a.score == Decimal("78.33")
+    assert a.satisfaction_rate == Decimal("0.7143")
+    assert a.poor_rate == Decimal("0.1429")
+    assert (a.rank, b.rank, b.score) == (2, 1, Decimal("100.00"))
+    assert a.reasons == ["推进不力"]
+    by_name = {g.name: g for g in a.groups}
+    assert by_name["县委常委"].counts == {"good": 2, "fairly_good": 1, "average": 0, "poor": 0}
+    assert by_name["县委常委"].mean_points == Decimal("93.33")
+    assert by_name["基层党员干部群众代表"].counts is None  # one ballot: withheld
+    assert by_name["基层党员干部群众代表"].mean_points is None
+    assert result.ballots == 7
+    assert len(receipts(ready.evaluation)) == 7
+    assert receipts(ready.evaluation) == sorted(receipts(ready.evaluation))
+
+
+def test_equal_scores_share_a_rank(county, personas):
+    ready = make_ready(county, tokens_per_group=1)
+    vote(ready, "县委常委", 0, ["good", "good"])
+    evaluation_close(evaluation=ready.evaluation)
+    assert [r.rank for r in tally(ready.evaluation).results] == [1, 1]
