@@ -16,7 +16,9 @@ import os
 from dataclasses import dataclass
 
 import pytest
+from django.core.signals import request_finished
 from django.db import connection
+from django.utils import translation
 
 from debrief.accounts.models import Grant, Role, User
 from debrief.orgs.models import Field, Level, Organization
@@ -49,6 +51,22 @@ def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untype
             f"{len(_skipped_postgres)} PostgreSQL-only tests (concurrency and database "
             "guards) did not run. Set DATABASE_URL=postgres://... (as CI does) to run them."
         )
+
+
+def _english(**_kwargs: object) -> None:
+    translation.activate("en")
+
+
+@pytest.fixture(autouse=True)
+def _messages_in_english_outside_requests():  # type: ignore[no-untyped-def]
+    """Service messages raised in test code read in English, so tests can match them.
+    Pages still speak Chinese by default: LocaleMiddleware picks the language per
+    request; after each test-client request English is activated again."""
+    translation.activate("en")
+    request_finished.connect(_english)
+    yield
+    request_finished.disconnect(_english)
+    translation.deactivate()
 
 
 @pytest.fixture
