@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "debrief.meetings",
     "debrief.rectification",
     "debrief.ballots",
+    "debrief.assessments",
     "debrief.front",
     "debrief.demo",
 ]
@@ -160,6 +161,10 @@ STORAGES = {
 DEBRIEF_MAX_UPLOAD_MB = env_int("DEBRIEF_MAX_UPLOAD_MB", 10, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# The address printed on ballot slips (QR codes): what voters' phones reach, e.g.
+# https://debrief.example.gov.cn. Empty: the address of the request that issues them.
+DEBRIEF_PUBLIC_URL = env_str("DEBRIEF_PUBLIC_URL") or ""
 
 # Security. HTTPS is assumed unless the operator says otherwise (see the operator
 # guide); on an intranet TLS is usually terminated by a reverse proxy.
