@@ -164,10 +164,10 @@ def build_demo() -> DemoCounty:
         tree = build_org_tree(rng)
         people = build_people(rng, tree)
         users = build_accounts(tree, people)
-        # Later stages are appended here, each drawing from the same `rng` after the
-        # stages above, for example:
-        #   cycles = build_last_year_cycle(rng, tree, people, users)  # closed, with results
-        #   build_this_year_cycle(rng, tree, people, users, cycles)   # in progress
+        # Later stages draw from the same `rng` after the stages above.
+        from debrief.demo.cycles import build_cycles
+
+        build_cycles(rng, tree.county, users["county_admin"])
         audit_record(
             action="demo.build",
             actor_name="manage.py demo",

@@ -110,6 +110,26 @@ def venue_attendance(*, venue: Venue, expected: int, present: int, actor: Any = 
     return venue
 
 
+def meeting_minutes_save(*, meeting: Meeting, minutes: str, actor: Any = None) -> Meeting:
+    """Record the minutes of the meeting (text), until the cycle is closed."""
+    with transaction.atomic():
+        locked = (
+            Meeting.objects.select_for_update().select_related("cycle__host").get(pk=meeting.pk)
+        )
+        if locked.cycle.status == CycleStatus.CLOSED:
+            raise IllegalTransition(_("The cycle is closed; the minutes can no longer change."))
+        locked.minutes = minutes.strip()
+        locked.save(update_fields=["minutes"])
+        audit_record(
+            action="meeting.minutes",
+            actor=actor,
+            target=locked.title,
+            organization=locked.cycle.host,
+        )
+    meeting.minutes = locked.minutes
+    return locked
+
+
 def _set_meeting_status(meeting: Meeting, *, frm: str, to: str, actor: Any) -> Meeting:
     with transaction.atomic():
         locked = (
@@ -234,12 +254,23 @@ def comment_problems(comment: Comment) -> list[Problem]:
     return list(comment.problems.order_by("pk"))
 
 
+class AgendaKey:
+    """What an agenda item is, independent of its (translated) title."""
+
+    ONSITE = "onsite"
+    WRITTEN = "written"
+    COMMENTS = "comments"
+    EVALUATION = "evaluation"
+    CONCLUSION = "conclusion"
+
+
 @dataclass
 class AgendaItem:
     number: int
     title: str
     reporters: list[Reporter]
     minutes: int | None = None
+    key: str = ""
 
 
 def agenda(meeting: Meeting) -> list[AgendaItem]:
@@ -254,13 +285,31 @@ def agenda(meeting: Meeting) -> list[AgendaItem]:
         (r for r in reporters if r.mode == Mode.WRITTEN), key=lambda r: r.organization.path
     )
     items = [
-        AgendaItem(0, _("On-site debriefing"), onsite, meeting.speech_minutes),
-        AgendaItem(0, _("Written debriefing (reports distributed)"), written),
-        AgendaItem(0, _("Comments on each reporter"), []),
-        AgendaItem(0, _("Democratic evaluation"), []),
-        AgendaItem(0, _("Concluding speech by the presider"), []),
+        AgendaItem(
+            0, _("On-site debriefing"), onsite, meeting.speech_minutes, key=AgendaKey.ONSITE
+        ),
+        AgendaItem(
+            0, _("Written debriefing (reports distributed)"), written, key=AgendaKey.WRITTEN
+        ),
+        AgendaItem(0, _("Comments on each reporter"), [], key=AgendaKey.COMMENTS),
+        AgendaItem(0, _("Democratic evaluation"), [], key=AgendaKey.EVALUATION),
+        AgendaItem(0, _("Concluding speech by the presider"), [], key=AgendaKey.CONCLUSION),
     ]
     numbered = [item for item in items if item.reporters or item.minutes is None]
     for number, item in enumerate(numbered, start=1):
         item.number = number
     return numbered
+
+
+def speaking_order(meeting: Meeting) -> list[Reporter]:
+    """Every reporter of the meeting in agenda order: on-site speakers in speaking order,
+    then the written reporters."""
+    return [reporter for item in agenda(meeting) for reporter in item.reporters]
+
+
+def onsite_speakers(meeting: Meeting) -> list[Reporter]:
+    """The on-site speakers in speaking order (the presenter view steps through these)."""
+    for item in agenda(meeting):
+        if item.key == AgendaKey.ONSITE:
+            return item.reporters
+    return []

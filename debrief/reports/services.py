@@ -232,6 +232,16 @@ ATTACHMENT_TYPES: dict[str, tuple[bytes, str]] = {
 ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
 
 
+def _require_changeable(report: Report) -> None:
+    """Attachments are part of the report: they change only while it can be written."""
+    if report.reporter.cycle.status not in WRITING_STATUSES:
+        raise IllegalTransition(_("Reports can only be written while reports are open."))
+    if not report.editable:
+        raise IllegalTransition(
+            _("A %(status)s report cannot be changed.") % {"status": report.get_status_display()}
+        )
+
+
 def attachment_add(*, report: Report, upload: Any, actor: Any = None) -> Any:
     """Store an uploaded file under a generated name after checking its size and type."""
     from pathlib import PurePath
@@ -256,11 +266,7 @@ def attachment_add(*, report: Report, upload: Any, actor: Any = None) -> Any:
         raise DomainError(_("The file's content does not match its type %(t)s.") % {"t": suffix})
     with transaction.atomic():
         report = _locked(report)
-        if not report.editable:
-            raise IllegalTransition(
-                _("A %(status)s report cannot be changed.")
-                % {"status": report.get_status_display()}
-            )
+        _require_changeable(report)
         attachment = Attachment(
             report=report,
             original_name=name,
@@ -276,11 +282,7 @@ def attachment_add(*, report: Report, upload: Any, actor: Any = None) -> Any:
 def attachment_remove(*, attachment: Any, actor: Any = None) -> None:
     with transaction.atomic():
         report = _locked(attachment.report)
-        if not report.editable:
-            raise IllegalTransition(
-                _("A %(status)s report cannot be changed.")
-                % {"status": report.get_status_display()}
-            )
+        _require_changeable(report)
         stored = attachment.file.name
         attachment.delete()
         transaction.on_commit(lambda: attachment.file.storage.delete(stored))
