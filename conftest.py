@@ -69,6 +69,29 @@ def _messages_in_english_outside_requests():  # type: ignore[no-untyped-def]
     translation.deactivate()
 
 
+@pytest.fixture(autouse=True)
+def _test_speed_and_static(settings):  # type: ignore[no-untyped-def]
+    """Pages render without `collectstatic` (no manifest) and passwords hash fast."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):  # type: ignore[no-untyped-def]
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def client():  # type: ignore[no-untyped-def]
+    """The test client, over HTTPS (see debrief/lib/testing.py)."""
+    from debrief.lib.testing import HttpsClient
+
+    return HttpsClient()
+
+
 @pytest.fixture
 def is_postgres() -> bool:
     return connection.vendor == "postgresql"
