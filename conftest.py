@@ -79,9 +79,16 @@ def _test_speed_and_static(settings):  # type: ignore[no-untyped-def]
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.fixture(autouse=True)
-def _media_in_tmp(settings, tmp_path):  # type: ignore[no-untyped-def]
-    settings.MEDIA_ROOT = tmp_path / "media"
+@pytest.fixture(autouse=True, scope="session")
+def _media_in_tmp(tmp_path_factory):  # type: ignore[no-untyped-def]
+    """Uploaded files written by any test (module-scoped builds included) land in a
+    temporary folder, never in var/media."""
+    from django.conf import settings
+
+    saved = settings.MEDIA_ROOT
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+    yield
+    settings.MEDIA_ROOT = saved
 
 
 @pytest.fixture
