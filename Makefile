@@ -5,7 +5,9 @@ BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 # Development only: production sets its own key (see docs/operator-guide.md).
 export DEBRIEF_SECRET_KEY ?= insecure-development-key-do-not-use-in-production
-HOST ?= 127.0.0.1
+# 0.0.0.0 serves http://127.0.0.1:8000/ and the machine's other addresses, so that a
+# phone on the same network can open a demo ballot.
+HOST ?= 0.0.0.0
 PORT ?= 8000
 
 .PHONY: run test install lint typecheck messages bench chromium clean
@@ -29,7 +31,7 @@ install: $(VENV)/.run-deps
 run: install
 	DEBRIEF_DEBUG=1 $(MANAGE) migrate --noinput
 	DEBRIEF_DEBUG=1 $(MANAGE) demo
-	DEBRIEF_DEBUG=1 $(MANAGE) runserver $(HOST):$(PORT)
+	DEBRIEF_DEBUG=1 DEBRIEF_ALLOWED_HOSTS='*' $(MANAGE) runserver $(HOST):$(PORT)
 
 # Browser tests drive Debian's chromium (Playwright's own browser download does not
 # work on an isolated network).
@@ -58,7 +60,7 @@ messages: $(VENV)/.dev-deps
 	for app in debrief/*/; do [ -d "$$app/locale" ] && (cd $$app && ../../$(BIN)/django-admin makemessages -l zh_Hans --no-obsolete) || true; done
 
 bench: $(VENV)/.dev-deps
-	$(BIN)/python bench/orgs.py
+	$(BIN)/python bench/orgs.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache
