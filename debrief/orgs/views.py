@@ -35,7 +35,7 @@ def tree(request: HttpRequest) -> HttpResponse:
         if not show_inactive:
             results = results.filter(status=Status.ACTIVE)
         page = Paginator(results.order_by("path"), PAGE_SIZE).get_page(request.GET.get("page"))
-        _attach_parent_names(page.object_list)
+        _attach_parent_names(page.object_list, scope_for(request.user))
         context["page"] = page
     else:
         roots = Organization.objects.filter(pk__in=scope_for(request.user).root_ids)
@@ -43,9 +43,14 @@ def tree(request: HttpRequest) -> HttpResponse:
     return render(request, "orgs/tree.html", context)
 
 
-def _attach_parent_names(orgs) -> None:
+def _attach_parent_names(orgs, scope) -> None:
+    """Name each result's parent, but only where the user may see the parent."""
     parent_ids = {org.parent_id for org in orgs if org.parent_id}
-    names = dict(Organization.objects.filter(pk__in=parent_ids).values_list("pk", "name"))
+    names = {
+        parent.pk: parent.name
+        for parent in Organization.objects.filter(pk__in=parent_ids).only("pk", "name", "path")
+        if scope.allows(parent)
+    }
     for org in orgs:
         org.parent_name = names.get(org.parent_id, "")
 

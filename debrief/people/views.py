@@ -8,7 +8,7 @@ from django.db.models import Exists, OuterRef, Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from debrief.accounts.access import orgs_for_user
+from debrief.accounts.access import Capability, orgs_for_user
 from debrief.people.models import Person, Post
 
 PAGE_SIZE = 50
@@ -50,4 +50,12 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if not posts:
         raise Http404
-    return render(request, "people/detail.html", {"person": person, "posts": posts})
+    # The full phone number is for those who maintain the person's organizations;
+    # everyone else sees it masked, as in every list.
+    editable = orgs_for_user(request.user, Capability.EDIT)
+    show_phone = editable.filter(pk__in=[post.organization_id for post in posts]).exists()
+    return render(
+        request,
+        "people/detail.html",
+        {"person": person, "posts": posts, "show_phone": show_phone},
+    )
