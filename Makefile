@@ -25,7 +25,7 @@ $(VENV)/.dev-deps: requirements-dev.lock | $(BIN)/python
 	touch $@ $(VENV)/.run-deps
 
 install: $(VENV)/.run-deps
-	@mkdir -p var
+	@mkdir -p var/static
 	$(MANAGE) compilemessages --ignore=.venv --verbosity 0
 
 run: install
@@ -48,7 +48,7 @@ typecheck: $(VENV)/.dev-deps
 	$(BIN)/mypy debrief bench
 
 test: $(VENV)/.dev-deps chromium
-	@mkdir -p var
+	@mkdir -p var/static
 	$(MANAGE) compilemessages --ignore=.venv --verbosity 0
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
