@@ -24,6 +24,22 @@ def _locked(cycle: Cycle) -> Cycle:
     return Cycle.objects.select_for_update().get(pk=cycle.pk)
 
 
+# Who reports to whom: a province hears its cities, a city its counties, a county its
+# townships, a township its villages; committees also hear their directly-under units.
+_REPORTING_LEVEL = {
+    Level.PROVINCE: Level.CITY,
+    Level.CITY: Level.COUNTY,
+    Level.COUNTY: Level.TOWNSHIP,
+    Level.TOWNSHIP: Level.VILLAGE,
+}
+
+
+def default_levels(host: Organization) -> list[str]:
+    """The levels one step below `host`, plus its directly-under units."""
+    below = _REPORTING_LEVEL.get(host.level)
+    return [below, Level.UNIT] if below else [Level.UNIT]
+
+
 def cycle_create(
     *,
     host: Organization,
@@ -37,7 +53,7 @@ def cycle_create(
     key_content: str = "",
     actor: Any = None,
 ) -> Cycle:
-    levels = levels or [Level.TOWNSHIP, Level.UNIT]
+    levels = levels or default_levels(host)
     fields = fields or list(Field.values)
     unknown = [v for v in levels if v not in Level.values] + [
         v for v in fields if v not in Field.values
@@ -66,6 +82,72 @@ def cycle_create(
         )
         audit_record(action="cycle.create", actor=actor, target=cycle.title, organization=host)
     return cycle
+
+
+# The plan's descriptive fields, which cycle_update may change (host and year may not).
+PLAN_FIELDS = (
+    "title",
+    "levels",
+    "fields",
+    "reference_date",
+    "report_deadline",
+    "meeting_deadline",
+    "key_content",
+    "rotation_cycles",
+)
+PLAN_EDITABLE_STATUSES = (CycleStatus.DRAFT, CycleStatus.REPORTS_OPEN)
+
+
+def cycle_update(*, cycle: Cycle, actor: Any = None, **changes: Any) -> list[str]:
+    """Change the plan's descriptive fields (any of PLAN_FIELDS) while the cycle is a
+    draft or reports are open. Returns the names of the fields that actually changed."""
+    unexpected = set(changes) - set(PLAN_FIELDS)
+    if unexpected:
+        raise TypeError(f"cycle_update() cannot change {', '.join(sorted(unexpected))}")
+    if "title" in changes:
+        changes["title"] = (changes["title"] or "").strip()
+        if not changes["title"]:
+            raise DomainError(_("A cycle needs a title."))
+    for key, known in (("levels", Level.values), ("fields", Field.values)):
+        if key in changes:
+            values = list(changes[key] or [])
+            if not values:
+                raise DomainError(_("Choose at least one level and one field."))
+            unknown = [v for v in values if v not in known]
+            if unknown:
+                raise DomainError(_("Unknown level or field: %(v)s") % {"v": ", ".join(unknown)})
+            changes[key] = values
+    if "reference_date" in changes and changes["reference_date"] is None:
+        raise DomainError(_("A cycle needs a reference date."))
+    if "rotation_cycles" in changes and (
+        changes["rotation_cycles"] is None or changes["rotation_cycles"] < 0
+    ):
+        raise DomainError(_("The rotation window cannot be negative."))
+    with transaction.atomic():
+        locked = _locked(cycle)
+        if locked.status not in PLAN_EDITABLE_STATUSES:
+            raise IllegalTransition(
+                _("The plan can no longer be changed (cycle status: %(status)s).")
+                % {"status": locked.get_status_display()}
+            )
+        changed = [
+            key for key in PLAN_FIELDS if key in changes and getattr(locked, key) != changes[key]
+        ]
+        if not changed:
+            return []
+        for key in changed:
+            setattr(locked, key, changes[key])
+        locked.save(update_fields=[*changed, "updated_at"])
+        audit_record(
+            action="cycle.update",
+            actor=actor,
+            target=locked.title,
+            organization=locked.host,
+            detail={"changed": changed},
+        )
+    for key in changed:
+        setattr(cycle, key, changes[key])
+    return changed
 
 
 def _transition_guard(cycle: Cycle, to: str) -> None:

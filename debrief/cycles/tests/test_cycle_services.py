@@ -151,3 +151,12 @@ def test_onsite_apply_makes_everyone_else_written(cycle):
     onsite_apply(cycle=cycle, reporter_ids=[first.pk])
     assert Reporter.objects.get(pk=first.pk).mode == Mode.ONSITE
     assert Reporter.objects.get(pk=second.pk).mode == Mode.WRITTEN
+
+
+def test_a_township_host_hears_its_villages_by_default(county, personas):
+    from debrief.cycles.services import default_levels
+
+    assert default_levels(county.qingshi) == ["village", "unit"]
+    assert default_levels(county.county) == ["township", "unit"]
+    c = cycle_create(host=county.qingshi, year=2025)
+    assert c.levels == ["village", "unit"]

@@ -1,10 +1,9 @@
 // Small progressive enhancements; every page works without them.
 (function () {
   "use strict";
-  // Tree browser: load a node's children the first time it is opened.
-  document.addEventListener("toggle", function (event) {
-    var details = event.target;
-    if (!(details instanceof HTMLDetailsElement) || !details.open) return;
+  // Tree browser: load a node's children the first time it is opened, and at once
+  // for nodes the page renders open.
+  function loadChildren(details) {
     var url = details.getAttribute("data-children-url");
     if (!url || details.getAttribute("data-loaded")) return;
     details.setAttribute("data-loaded", "1");
@@ -14,7 +13,15 @@
         var holder = details.querySelector(".tree-children");
         if (holder) holder.innerHTML = html;
       });
+  }
+  document.addEventListener("toggle", function (event) {
+    var details = event.target;
+    if (details instanceof HTMLDetailsElement && details.open) loadChildren(details);
   }, true);
+  document.addEventListener("DOMContentLoaded", function () {
+    var open = document.querySelectorAll("details[open][data-children-url]");
+    for (var i = 0; i < open.length; i++) loadChildren(open[i]);
+  });
   // Buttons that ask before a consequential action: <button data-confirm="...">.
   document.addEventListener("click", function (event) {
     var target = event.target.closest ? event.target.closest("[data-confirm]") : null;
