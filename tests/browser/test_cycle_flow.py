@@ -7,7 +7,6 @@ documents download and python-docx reads them back."""
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import pytest
@@ -41,7 +40,7 @@ def write_section(page: Any, key: str, text: str) -> None:
 def docx_text(page: Any, testid: str) -> str:
     with page.expect_download() as download:
         page.click(f"[data-testid={testid}]")
-    document = Document(io.BytesIO(open(download.value.path(), "rb").read()))
+    document = Document(str(download.value.path()))
     return "\n".join(paragraph.text for paragraph in document.paragraphs)
 
 
