@@ -100,6 +100,34 @@ def client():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
+def cycle(county: County, personas: Personas):  # type: ignore[no-untyped-def]
+    """A 2025 cycle of the county with its roster: 青石镇 and 柳溪镇 have secretaries."""
+    from debrief.cycles.services import cycle_create, roster_generate
+
+    c = cycle_create(host=county.county, year=2025, levels=[Level.TOWNSHIP, Level.UNIT])
+    roster_generate(cycle=c)
+    return c
+
+
+@pytest.fixture
+def open_cycle(cycle):  # type: ignore[no-untyped-def]
+    from debrief.cycles.models import CycleStatus
+    from debrief.cycles.services import cycle_transition
+
+    return cycle_transition(cycle=cycle, to=CycleStatus.REPORTS_OPEN)
+
+
+@pytest.fixture
+def meeting_cycle(open_cycle):  # type: ignore[no-untyped-def]
+    from debrief.cycles.models import CycleStatus
+    from debrief.cycles.services import cycle_transition
+    from debrief.meetings.services import meeting_schedule
+
+    meeting_schedule(cycle=open_cycle, date=datetime.date(2026, 1, 15), presider="县委书记")
+    return cycle_transition(cycle=open_cycle, to=CycleStatus.MEETING)
+
+
+@pytest.fixture
 def is_postgres() -> bool:
     return connection.vendor == "postgresql"
 

@@ -17,7 +17,7 @@ from django.test import Client
 from django.urls import reverse
 
 from debrief.accounts.access import orgs_for_user
-from debrief.accounts.tests.https import HttpsClient
+from debrief.lib.testing import HttpsClient
 from debrief.orgs.models import Organization
 from debrief.people.models import Person
 

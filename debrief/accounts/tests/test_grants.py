@@ -391,7 +391,7 @@ def test_an_administrator_deactivates_an_account_in_scope_and_it_is_audited(
 
 
 def test_a_deactivated_account_loses_its_open_session(admin_client: Client, personas: Any) -> None:
-    from debrief.accounts.tests.https import HttpsClient
+    from debrief.lib.testing import HttpsClient
 
     secretary = HttpsClient()
     secretary.force_login(personas.qingshi_secretary)

@@ -22,7 +22,7 @@ import debrief
 from conftest import PASSWORD
 from debrief.accounts.models import Grant, User
 from debrief.accounts.services import user_create
-from debrief.accounts.tests.https import HttpsClient
+from debrief.lib.testing import HttpsClient
 from debrief.audit.models import AuditRecord, Result
 from debrief.lib.errors import DomainError
 

@@ -1,52 +1,9 @@
 import datetime
 
 import pytest
-from django.test import Client
 
-from debrief.cycles.models import CycleStatus
-from debrief.cycles.services import cycle_create, cycle_transition, roster_generate
-from debrief.meetings.services import meeting_schedule
+from debrief.cycles.services import cycle_create, roster_generate
 from debrief.orgs.models import Level
-
-
-@pytest.fixture
-def cycle(county, personas):
-    """A 2025 cycle of the county with its roster: 青石镇 and 柳溪镇 have secretaries."""
-    c = cycle_create(host=county.county, year=2025, levels=[Level.TOWNSHIP, Level.UNIT])
-    roster_generate(cycle=c)
-    return c
-
-
-@pytest.fixture
-def open_cycle(cycle):
-    return cycle_transition(cycle=cycle, to=CycleStatus.REPORTS_OPEN)
-
-
-@pytest.fixture
-def meeting_cycle(open_cycle):
-    meeting_schedule(cycle=open_cycle, date=datetime.date(2026, 1, 15), presider="县委书记")
-    return cycle_transition(cycle=open_cycle, to=CycleStatus.MEETING)
-
-
-class HttpsClient(Client):
-    """Every request over HTTPS. (`Client(secure=True)` does not do that: `secure` is
-    an argument of each request, and the constructor takes unknown keywords silently.)"""
-
-    def generic(self, *args, **kwargs):
-        kwargs["secure"] = True
-        return super().generic(*args, **kwargs)
-
-
-@pytest.fixture
-def client(settings):
-    """The pages run with the production security settings, where plain HTTP is
-    redirected to HTTPS; so the test client speaks HTTPS. Templates use {% static %}
-    and there is no `collectstatic` manifest in tests: use the plain static storage."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    return HttpsClient()
 
 
 @pytest.fixture
@@ -89,13 +46,6 @@ def large_cycle(county, personas):
                 status=ReportStatus.SUBMITTED if n % 4 == 0 else ReportStatus.DRAFT,
             )
     return c
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """The personas' passwords are hashed with the production hasher otherwise, which
-    costs seconds per test; nothing here tests passwords."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

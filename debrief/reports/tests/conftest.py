@@ -1,63 +1,10 @@
-import datetime
-from typing import Any
-
 import pytest
-from django.test import Client
 
 from debrief.cycles.models import CycleStatus
-from debrief.cycles.services import cycle_create, cycle_transition, roster_generate
-from debrief.meetings.services import meeting_schedule
+from debrief.cycles.services import cycle_create, cycle_transition
 from debrief.orgs.models import Level
 
-
-@pytest.fixture
-def cycle(county, personas):
-    """A 2025 cycle of the county with its roster: 青石镇 and 柳溪镇 have secretaries."""
-    c = cycle_create(host=county.county, year=2025, levels=[Level.TOWNSHIP, Level.UNIT])
-    roster_generate(cycle=c)
-    return c
-
-
-@pytest.fixture
-def open_cycle(cycle):
-    return cycle_transition(cycle=cycle, to=CycleStatus.REPORTS_OPEN)
-
-
-@pytest.fixture
-def meeting_cycle(open_cycle):
-    meeting_schedule(cycle=open_cycle, date=datetime.date(2026, 1, 15), presider="县委书记")
-    return cycle_transition(cycle=open_cycle, to=CycleStatus.MEETING)
-
-
 # --- Fixtures of the report pages (test_views.py) --------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """The personas' accounts are created for every test; the production hasher makes
-    that take seconds. Nothing here tests passwords."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-class HttpsClient(Client):
-    """The tests run with the production security settings, where plain HTTP is
-    redirected to HTTPS. `Client(secure=True)` does not help (`secure` is a per-request
-    argument), so this client makes every request over HTTPS."""
-
-    def generic(self, *args: Any, **kwargs: Any) -> Any:
-        kwargs["secure"] = True
-        return super().generic(*args, **kwargs)
-
-
-@pytest.fixture
-def client(settings):
-    """An HTTPS client. Templates use {% static %}; without `collectstatic` there is no
-    manifest, so pages are rendered with the plain static storage."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    return HttpsClient()
 
 
 @pytest.fixture
