@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 
-
 CHROMIUM = os.environ.get("DEBRIEF_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
