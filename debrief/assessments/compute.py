@@ -11,7 +11,8 @@ Documented with hand-worked examples in docs/assessment-rules.md:
 4. Poor-share cap (optional): if the share of 差 among the reporter's valid ratings
    exceeds the threshold, the grade is lowered to the cap grade (default 较好) when
    it is better than that.
-5. Veto (optional): a reporter with any veto item gets the veto grade (default 差).
+5. Veto (optional): a reporter with any veto item gets at most the veto grade
+   (default 差); a grade already below it stays.
 6. Quota (optional): at most floor(quota × number of reporters) reporters are graded
    good; the good reporters are ordered by T (then E, both descending, then roster
    order) and those past the limit become fairly good.
@@ -146,15 +147,18 @@ def compute(rules: Rules, inputs: list[Inputs]) -> list[Outcome]:
             )
             grade = rules.poor_share_cap_grade
         if item.vetoes:
+            # A veto only ever lowers: the grade becomes the veto grade or stays, if it
+            # is already worse.
+            lowered = rules.veto_grade if better(grade, rules.veto_grade) else grade
             reasons.append(
                 {
                     "rule": "veto",
                     "items": "；".join(sorted(item.vetoes)),
                     "from": grade,
-                    "to": rules.veto_grade,
+                    "to": lowered,
                 }
             )
-            grade = rules.veto_grade
+            grade = lowered
         outcomes.append(
             Outcome(
                 key=item.key,

@@ -442,8 +442,10 @@ def rectification_sweep(*, today: datetime.date | None = None) -> SweepResult:
     today = today or timezone.localdate()
     notices = 0
     with transaction.atomic():
+        # Lock the problem rows only: PostgreSQL cannot lock the nullable side of the
+        # outer join that select_related("responsible_org") makes.
         due = (
-            Problem.objects.select_for_update()
+            Problem.objects.select_for_update(of=("self",))
             .filter(status__in=ACTIVE_STATUSES, deadline__lt=today, overdue=False)
             .select_related("organization", "responsible_org")
         )
@@ -545,3 +547,21 @@ def dashboard(
             (str(label), by_category.get(value, 0)) for value, label in Category.choices
         ],
     }
+
+
+# -- notices -------------------------------------------------------------------------
+
+
+def notice_mark_read(*, notice: Notice, user: Any) -> Notice:
+    """Mark one of the user's own notices read (again: nothing changes)."""
+    if notice.user_id != user.pk:
+        raise DomainError(_("This notice is not yours."))
+    if notice.read_at is None:
+        notice.read_at = timezone.now()
+        notice.save(update_fields=["read_at"])
+    return notice
+
+
+def notices_mark_all_read(*, user: Any) -> int:
+    """Mark every unread notice of the user read; returns how many were unread."""
+    return Notice.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())

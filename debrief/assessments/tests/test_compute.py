@@ -151,3 +151,12 @@ def test_the_computation_is_deterministic_whatever_the_input_order():
 def test_unusable_rules_are_refused(rules):
     with pytest.raises(ValueError):
         compute(rules, [])
+
+
+def test_example_11_a_veto_never_raises_a_grade():
+    """Veto grade 一般, band 差 (total 55.00): the grade stays 差, the veto is recorded."""
+    result = one(
+        Rules(veto_grade="average"), daily="50", evaluation="60", debrief="55", vetoes=("x",)
+    )
+    assert result.grade == "poor"
+    assert result.reasons[-1] == {"rule": "veto", "items": "x", "from": "poor", "to": "poor"}
