@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "csp",
     "axes",
+    "debrief.lib",
     "debrief.audit",
     "debrief.accounts",
     "debrief.orgs",

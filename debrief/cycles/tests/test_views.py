@@ -29,6 +29,13 @@ def shown_messages(response) -> list[str]:
     return [str(message) for message in response.context["messages"]]
 
 
+def in_english(client):
+    """Ask for the English pages: for a test that matches the English text of a page
+    (pages speak Chinese by default; see debrief/front/tests/test_translations.py)."""
+    client.cookies["django_language"] = "en"
+    return client
+
+
 def reporter_of(cycle, org) -> Reporter:
     return cycle.reporters.select_related("person").get(organization=org)
 
@@ -154,6 +161,7 @@ def test_only_organizations_the_user_manages_at_a_hosting_level_are_offered_as_h
 def test_a_second_cycle_for_the_same_year_shows_the_rule_instead_of_failing(
     county_admin_client, county, cycle
 ):
+    in_english(county_admin_client)
     response = county_admin_client.post(
         url("create"),
         {"host": county.county.pk, "year": 2025, "levels": ["township"], "work_fields": ["rural"]},
@@ -164,6 +172,7 @@ def test_a_second_cycle_for_the_same_year_shows_the_rule_instead_of_failing(
 
 
 def test_the_plan_is_edited_through_the_form(county_admin_client, cycle):
+    in_english(county_admin_client)
     response = county_admin_client.post(
         url("edit", cycle.pk),
         {
@@ -188,6 +197,7 @@ def test_the_plan_is_edited_through_the_form(county_admin_client, cycle):
 def test_changing_the_reference_date_of_a_cycle_with_a_roster_warns_to_check_it(
     county_admin_client, cycle
 ):
+    in_english(county_admin_client)
     form = county_admin_client.get(url("edit", cycle.pk)).context["form"]
     data = {name: form[name].value() for name in form.fields}
     data["reference_date"] = "2025-06-30"
@@ -197,6 +207,7 @@ def test_changing_the_reference_date_of_a_cycle_with_a_roster_warns_to_check_it(
 
 
 def test_the_plan_cannot_be_edited_from_the_meeting_stage_on(county_admin_client, meeting_cycle):
+    in_english(county_admin_client)
     response = county_admin_client.get(url("edit", meeting_cycle.pk), follow=True)
     assert response.redirect_chain == [(url("detail", meeting_cycle.pk), 302)]
     assert "can no longer be changed" in shown_messages(response)[0]
@@ -217,6 +228,7 @@ def test_the_detail_shows_the_stages_with_the_current_one_marked(county_admin_cl
 def test_the_manager_gets_the_allowed_transitions_with_moving_back_labelled(
     county_admin_client, open_cycle
 ):
+    in_english(county_admin_client)
     content = page(county_admin_client.get(url("detail", open_cycle.pk)))
     assert 'data-testid="transition-meeting"' in content
     back = content[content.index('data-testid="transition-draft"') :].split("</button>")[0]
@@ -225,6 +237,7 @@ def test_the_manager_gets_the_allowed_transitions_with_moving_back_labelled(
 
 
 def test_a_transition_posted_by_the_manager_moves_the_cycle(county_admin_client, cycle):
+    in_english(county_admin_client)
     response = county_admin_client.post(
         url("transition", cycle.pk), {"to": CycleStatus.REPORTS_OPEN}, follow=True
     )
@@ -234,6 +247,7 @@ def test_a_transition_posted_by_the_manager_moves_the_cycle(county_admin_client,
 
 
 def test_an_illegal_transition_shows_the_rule_and_changes_nothing(county_admin_client, cycle):
+    in_english(county_admin_client)
     response = county_admin_client.post(
         url("transition", cycle.pk), {"to": CycleStatus.PUBLISHED}, follow=True
     )
@@ -360,6 +374,7 @@ def test_a_cycle_the_user_has_no_part_in_is_not_found(client, county, personas):
 
 
 def test_generating_the_roster_reports_the_added_and_names_the_vacant(county_admin_client, county):
+    in_english(county_admin_client)
     empty = cycle_create(host=county.county, year=2025)
     response = county_admin_client.post(url("roster_generate", empty.pk), follow=True)
     assert empty.reporters.count() == 2
@@ -384,6 +399,7 @@ def test_a_reporter_is_added_by_organization_code(county_admin_client, county, c
 def test_adding_a_vacant_organization_says_there_was_no_secretary(
     county_admin_client, county, cycle
 ):
+    in_english(county_admin_client)
     response = county_admin_client.post(
         url("reporter_add", cycle.pk), {"code": "U001"}, follow=True
     )
@@ -392,6 +408,7 @@ def test_adding_a_vacant_organization_says_there_was_no_secretary(
 
 
 def test_a_code_outside_the_host_is_simply_not_found(county_admin_client, county, personas):
+    in_english(county_admin_client)
     qingshi_cycle = cycle_create(host=county.qingshi, year=2025, levels=[Level.VILLAGE])
     response = county_admin_client.post(
         url("reporter_add", qingshi_cycle.pk), {"code": "T002"}, follow=True
@@ -409,6 +426,7 @@ def test_a_reporter_is_removed_from_the_roster(county_admin_client, county, cycl
 
 
 def test_a_reporter_with_a_submitted_report_is_not_removed(county_admin_client, county, cycle):
+    in_english(county_admin_client)
     kept = reporter_of(cycle, county.liuxi)
     Report.objects.create(reporter=kept, status=ReportStatus.SUBMITTED)
     response = county_admin_client.post(url("reporter_remove", cycle.pk, kept.pk), follow=True)
@@ -432,6 +450,7 @@ def test_a_row_is_arranged_inline(county_admin_client, county, cycle):
 def test_a_taken_speaking_slot_is_refused_with_the_name_of_who_has_it(
     county_admin_client, county, cycle
 ):
+    in_english(county_admin_client)
     first, second = reporter_of(cycle, county.qingshi), reporter_of(cycle, county.liuxi)
     reporter_arrange(reporter=first, mode=Mode.ONSITE, session=1, order=1)
     response = county_admin_client.post(
@@ -480,6 +499,7 @@ def test_once_the_meeting_stage_starts_the_roster_is_frozen_but_the_order_can_st
 
 
 def test_the_top_eligible_reporters_are_made_to_speak_on_site(county_admin_client, large_cycle):
+    in_english(county_admin_client)
     response = county_admin_client.post(
         url("onsite_apply", large_cycle.pk), {"how": "top", "count": 8}, follow=True
     )
@@ -496,6 +516,7 @@ def test_exactly_the_ticked_reporters_are_made_to_speak_on_site(county_admin_cli
 
 
 def test_the_suggestions_show_who_spoke_on_site_last_year(county_admin_client, rotated_cycle):
+    in_english(county_admin_client)
     content = page(county_admin_client.get(url("roster", rotated_cycle.pk)))
     panel = content[content.index('data-testid="suggestions-table"') :].split("</table>")[0]
     rows = panel.split('data-testid="suggestion-row"')[1:]
@@ -507,6 +528,7 @@ def test_the_suggestions_show_who_spoke_on_site_last_year(county_admin_client, r
 def test_asking_for_more_than_are_eligible_applies_only_the_eligible_and_says_so(
     county_admin_client, county, rotated_cycle
 ):
+    in_english(county_admin_client)
     response = county_admin_client.post(
         url("onsite_apply", rotated_cycle.pk), {"how": "top", "count": 2}, follow=True
     )
@@ -536,12 +558,14 @@ def test_the_order_of_a_session_is_drawn_and_the_draw_is_listed_for_checking(
 
 
 def test_a_draw_without_on_site_speakers_shows_the_rule(county_admin_client, cycle):
+    in_english(county_admin_client)
     response = county_admin_client.post(url("order_draw", cycle.pk), {"session": 1}, follow=True)
     assert shown_messages(response) == ["Session 1 has no on-site reporters to draw."]
     assert not Draw.objects.exists()
 
 
 def test_the_roster_shows_the_status_of_each_report(county_admin_client, county, cycle):
+    in_english(county_admin_client)
     Report.objects.create(reporter=reporter_of(cycle, county.liuxi), status=ReportStatus.RETURNED)
     content = page(county_admin_client.get(url("roster", cycle.pk)))
     rows = {code: content[content.index(code) :].split("</tr>")[0] for code in ("T001", "T002")}
@@ -556,4 +580,4 @@ def test_the_roster_page_needs_a_fixed_number_of_queries_for_thirty_reporters(
         response = county_admin_client.get(url("roster", large_cycle.pk))
     content = page(response)
     assert content.count('data-testid="roster-row"') == 30
-    assert content.count("Submitted") >= 8
+    assert content.count("report-status submitted") >= 8

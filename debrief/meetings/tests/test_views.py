@@ -23,6 +23,13 @@ def _messages(response) -> list[str]:
     return [str(m) for m in get_messages(response.wsgi_request)]
 
 
+def in_english(client):
+    """Ask for the English pages: for a test that matches the English text of a page
+    (pages speak Chinese by default; see debrief/front/tests/test_translations.py)."""
+    client.cookies["django_language"] = "en"
+    return client
+
+
 def _schedule_data(**overrides: object) -> dict[str, object]:
     data: dict[str, object] = {
         "session": "1",
@@ -132,6 +139,7 @@ def test_editing_the_schedule_shows_the_saved_venues_and_keeps_the_attendance(
 
 
 def test_two_main_venues_show_the_rule_and_save_nothing(open_cycle, host_client):
+    in_english(host_client)
     response = host_client.post(
         reverse("meetings:schedule", args=[open_cycle.pk]),
         _schedule_data(**{"venue-1-is_main": "on"}),
@@ -142,6 +150,7 @@ def test_two_main_venues_show_the_rule_and_save_nothing(open_cycle, host_client)
 
 
 def test_a_started_meeting_cannot_be_rescheduled_from_the_page(arranged_meeting, host_client):
+    in_english(host_client)
     meeting_start(meeting=arranged_meeting)
     url = reverse("meetings:schedule", args=[arranged_meeting.cycle_id])
     assert 'data-testid="schedule-locked"' in host_client.get(url).content.decode()
@@ -183,6 +192,7 @@ def test_attendance_at_a_venue_is_updated_from_the_meeting_page(arranged_meeting
 
 
 def test_negative_attendance_is_refused_and_changes_nothing(arranged_meeting, host_client):
+    in_english(host_client)
     venue = arranged_meeting.venues.get(name="青石镇分会场")
     response = host_client.post(
         reverse("meetings:attendance", args=[arranged_meeting.pk, venue.pk]),
@@ -194,6 +204,7 @@ def test_negative_attendance_is_refused_and_changes_nothing(arranged_meeting, ho
 
 
 def test_the_meeting_starts_and_ends_from_its_page(arranged_meeting, host_client):
+    in_english(host_client)
     start = host_client.post(reverse("meetings:start", args=[arranged_meeting.pk]))
     arranged_meeting.refresh_from_db()
     assert arranged_meeting.status == MeetingStatus.IN_PROGRESS
@@ -208,6 +219,7 @@ def test_the_meeting_starts_and_ends_from_its_page(arranged_meeting, host_client
 def test_starting_before_the_meeting_stage_shows_the_error_and_changes_nothing(
     open_cycle, host_client
 ):
+    in_english(host_client)
     meeting = meeting_schedule(cycle=open_cycle, date=datetime.date(2026, 1, 15), presider="张")
     response = host_client.post(reverse("meetings:start", args=[meeting.pk]), follow=True)
     assert "Move the cycle to the review-meeting stage before starting the meeting." in (
@@ -220,6 +232,7 @@ def test_starting_before_the_meeting_stage_shows_the_error_and_changes_nothing(
 def test_ending_a_meeting_that_has_not_started_shows_the_error_and_changes_nothing(
     arranged_meeting, host_client
 ):
+    in_english(host_client)
     response = host_client.post(reverse("meetings:end", args=[arranged_meeting.pk]))
     assert "The meeting is Planned." in _messages(response)
     arranged_meeting.refresh_from_db()
@@ -261,6 +274,7 @@ def test_a_question_is_recorded_and_listed_under_its_reporter(arranged_meeting, 
 def test_a_question_before_the_meeting_starts_shows_the_rule_and_records_nothing(
     arranged_meeting, host_client
 ):
+    in_english(host_client)
     reporter = arranged_meeting.reporters().first()
     response = host_client.post(
         reverse("meetings:questions", args=[arranged_meeting.pk]),
@@ -338,6 +352,7 @@ def test_after_the_last_reporter_the_screen_returns_to_one_still_without_a_comme
 def test_a_problem_without_a_category_is_refused_and_nothing_is_recorded(
     arranged_meeting, host_client
 ):
+    in_english(host_client)
     qingshi = arranged_meeting.reporters().get(person__name="林晓青")
     response = host_client.post(
         reverse("meetings:comments", args=[arranged_meeting.pk]),
@@ -351,6 +366,7 @@ def test_a_problem_without_a_category_is_refused_and_nothing_is_recorded(
 def test_comments_before_the_meeting_stage_show_the_error_and_record_nothing(
     open_cycle, host_client
 ):
+    in_english(host_client)
     meeting = meeting_schedule(cycle=open_cycle, date=datetime.date(2026, 1, 15), presider="张")
     reporter = open_cycle.reporters.first()
     response = host_client.post(

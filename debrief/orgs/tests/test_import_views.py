@@ -49,6 +49,13 @@ def client_for(user, **kwargs) -> Client:
     return client
 
 
+def in_english(client):
+    """Ask for the English pages: for a test that matches the English text of a page
+    (pages speak Chinese by default; see debrief/front/tests/test_translations.py)."""
+    client.cookies["django_language"] = "en"
+    return client
+
+
 def upload(content: bytes, name: str = "组织.xlsx") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, content, content_type=XLSX_CONTENT_TYPE)
 
@@ -145,7 +152,7 @@ def test_a_bad_file_shows_every_problem_with_its_row_and_changes_nothing(county,
 
 
 def test_a_file_that_is_not_a_workbook_is_reported(county, personas):
-    response = client_for(personas.county_staff).post(
+    response = in_english(client_for(personas.county_staff)).post(
         IMPORT_URL, {"file": upload(b"code,name\nV900,x\n", "orgs.csv")}
     )
     assert "not an Excel workbook" in response.content.decode()
@@ -155,7 +162,7 @@ def test_a_file_that_is_not_a_workbook_is_reported(county, personas):
 def test_an_upload_over_the_size_limit_is_refused(county, personas, settings):
     settings.DEBRIEF_MAX_UPLOAD_MB = 1
     big = b"PK\x03\x04" + b"\0" * (1024 * 1024 + 1)
-    response = client_for(personas.county_staff).post(IMPORT_URL, {"file": upload(big)})
+    response = in_english(client_for(personas.county_staff)).post(IMPORT_URL, {"file": upload(big)})
     assert response.status_code == 200
     assert "larger than 1 MB" in response.content.decode()
 
@@ -167,7 +174,9 @@ def test_an_upload_is_read_in_memory_and_never_written_to_disk(county, personas,
     monkeypatch.setattr(TemporaryUploadedFile, "__init__", no_temporary_files)
     # Larger than FILE_UPLOAD_MAX_MEMORY_SIZE (5 MB), where Django would use a temp file.
     content = b"not a workbook" + b"\0" * (6 * 1024 * 1024)
-    response = client_for(personas.county_staff).post(IMPORT_URL, {"file": upload(content)})
+    response = in_english(client_for(personas.county_staff)).post(
+        IMPORT_URL, {"file": upload(content)}
+    )
     assert "not an Excel workbook" in response.content.decode()
 
 

@@ -56,6 +56,13 @@ def _messages(response: Any) -> list[str]:
     return [str(m) for m in response.context["messages"]] if response.context else []
 
 
+def in_english(client):
+    """Ask for the English pages: for a test that matches the English text of a page
+    (pages speak Chinese by default; see debrief/front/tests/test_translations.py)."""
+    client.cookies["django_language"] = "en"
+    return client
+
+
 def _save(client: Any, reporter: Any, sections: dict[str, str], **extra: str) -> Any:
     return client.post(_url("save", reporter.pk), {**sections, **extra}, follow=True)
 
@@ -157,6 +164,7 @@ def test_a_post_without_a_section_or_the_indicator_table_keeps_what_was_saved(
 def test_a_refused_save_shows_the_typed_text_again_and_keeps_no_version(
     client, personas, qingshi_reporter
 ):
+    in_english(client)
     client.force_login(personas.qingshi_secretary)
     response = _save(
         client,
@@ -174,6 +182,7 @@ def test_a_refused_save_shows_the_typed_text_again_and_keeps_no_version(
 def test_submitting_with_empty_sections_is_refused_but_the_draft_is_saved(
     client, personas, qingshi_reporter
 ):
+    in_english(client)
     client.force_login(personas.qingshi_secretary)
     response = _save(client, qingshi_reporter, {"achievements": "<p>只写一节</p>"}, action="submit")
     assert any("still empty" in m for m in _messages(response))
@@ -232,6 +241,7 @@ def test_write_submit_return_revise_resubmit_accept(client, personas, qingshi_re
 def test_a_report_is_read_only_once_submitted_and_shows_its_formatting(
     client, personas, qingshi_reporter
 ):
+    in_english(client)
     report = report_for(qingshi_reporter)
     report_save(report=report, sections={**FULL, "measures": "<ol><li>抓<em>班子</em></li></ol>"})
     report_submit(report=report)
@@ -316,6 +326,7 @@ def test_reading_a_report_that_was_never_opened_does_not_start_it(
 
 
 def test_a_report_cannot_be_returned_without_a_reason(client, personas, qingshi_reporter):
+    in_english(client)
     report = report_for(qingshi_reporter)
     report_save(report=report, sections=FULL)
     report_submit(report=report)
@@ -328,6 +339,7 @@ def test_a_report_cannot_be_returned_without_a_reason(client, personas, qingshi_
 
 
 def test_changes_are_refused_after_reports_close(client, personas, qingshi_reporter):
+    in_english(client)
     report = report_for(qingshi_reporter)
     report_save(report=report, sections=FULL)
     meeting_schedule(cycle=qingshi_reporter.cycle, date=datetime.date(2026, 1, 15), presider="书记")
@@ -343,6 +355,7 @@ def test_changes_are_refused_after_reports_close(client, personas, qingshi_repor
 def test_attachments_cannot_change_after_reports_close(
     client, personas, qingshi_reporter, settings, tmp_path
 ):
+    in_english(client)
     settings.MEDIA_ROOT = tmp_path
     report = report_for(qingshi_reporter)
     attachment = attachment_add(report=report, upload=SimpleUploadedFile("a.pdf", PDF))
@@ -390,6 +403,7 @@ def test_an_uploaded_file_is_stored_under_a_generated_name_and_downloaded_under_
 def test_a_file_of_the_wrong_type_is_refused_with_a_message(
     client, personas, qingshi_reporter, settings, tmp_path
 ):
+    in_english(client)
     settings.MEDIA_ROOT = tmp_path
     client.force_login(personas.qingshi_secretary)
     client.get(_url("reporter", qingshi_reporter.pk))
