@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pytest
@@ -42,7 +43,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             _skipped_postgres.append(item.nodeid)
 
 
-def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untyped-def]
+def pytest_terminal_summary(terminalreporter) -> None:
     if _skipped_postgres:
         terminalreporter.section("PostgreSQL-only tests skipped (running on SQLite)")
         for nodeid in _skipped_postgres:
@@ -58,7 +59,7 @@ def _english(**_kwargs: object) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _messages_in_english_outside_requests():  # type: ignore[no-untyped-def]
+def _messages_in_english_outside_requests():
     """Service messages raised in test code read in English, so tests can match them.
     Pages still speak Chinese by default: LocaleMiddleware picks the language per
     request; after each test-client request English is activated again."""
@@ -70,7 +71,7 @@ def _messages_in_english_outside_requests():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True)
-def _test_speed_and_static(settings):  # type: ignore[no-untyped-def]
+def _test_speed_and_static(settings):
     """Pages render without `collectstatic` (no manifest) and passwords hash fast."""
     settings.STORAGES = {
         **settings.STORAGES,
@@ -80,7 +81,7 @@ def _test_speed_and_static(settings):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True, scope="session")
-def _media_in_tmp(tmp_path_factory):  # type: ignore[no-untyped-def]
+def _media_in_tmp(tmp_path_factory):
     """Uploaded files written by any test (module-scoped builds included) land in a
     temporary folder, never in var/media."""
     from django.conf import settings
@@ -92,7 +93,7 @@ def _media_in_tmp(tmp_path_factory):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def client():  # type: ignore[no-untyped-def]
+def client():
     """The test client, over HTTPS (see debrief/lib/testing.py)."""
     from debrief.lib.testing import HttpsClient
 
@@ -100,7 +101,7 @@ def client():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def cycle(county: County, personas: Personas):  # type: ignore[no-untyped-def]
+def cycle(county: County, personas: Personas):
     """A 2025 cycle of the county with its roster: 青石镇 and 柳溪镇 have secretaries."""
     from debrief.cycles.services import cycle_create, roster_generate
 
@@ -110,7 +111,7 @@ def cycle(county: County, personas: Personas):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def open_cycle(cycle):  # type: ignore[no-untyped-def]
+def open_cycle(cycle):
     from debrief.cycles.models import CycleStatus
     from debrief.cycles.services import cycle_transition
 
@@ -118,7 +119,7 @@ def open_cycle(cycle):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def meeting_cycle(open_cycle):  # type: ignore[no-untyped-def]
+def meeting_cycle(open_cycle):
     from debrief.cycles.models import CycleStatus
     from debrief.cycles.services import cycle_transition
     from debrief.meetings.services import meeting_schedule
@@ -187,11 +188,11 @@ def build_county() -> County:
 
 
 @pytest.fixture
-def county(db) -> County:  # type: ignore[no-untyped-def]
+def county(db) -> County:
     return build_county()
 
 
-def make_user(username: str, *, grants: list[tuple[Organization, str]] = ()) -> User:  # type: ignore[assignment]
+def make_user(username: str, *, grants: Sequence[tuple[Organization, str]] = ()) -> User:
     user = User.objects.create_user(username=username, password=PASSWORD, full_name=username)
     for org, role in grants:
         Grant.objects.create(user=user, organization=org, role=role)
@@ -224,17 +225,17 @@ def personas(county: County) -> Personas:
         title=Title.SECRETARY,
         start_date=datetime.date(2022, 3, 1),
     )
-    qingshi_secretary = make_user("qingshi_secretary", grants=[(county.qingshi, Role.SECRETARY)])
+    qingshi_secretary = make_user("qingshi_secretary", grants=((county.qingshi, Role.SECRETARY),))
     qingshi_secretary.person = qingshi_person
     qingshi_secretary.save()
-    liuxi_secretary = make_user("liuxi_secretary", grants=[(county.liuxi, Role.SECRETARY)])
+    liuxi_secretary = make_user("liuxi_secretary", grants=((county.liuxi, Role.SECRETARY),))
     liuxi_secretary.person = liuxi_person
     liuxi_secretary.save()
     return Personas(
-        county_admin=make_user("county_admin", grants=[(county.county, Role.ADMIN)]),
-        county_staff=make_user("county_staff", grants=[(county.county, Role.STAFF)]),
+        county_admin=make_user("county_admin", grants=((county.county, Role.ADMIN),)),
+        county_staff=make_user("county_staff", grants=((county.county, Role.STAFF),)),
         qingshi_secretary=qingshi_secretary,
         liuxi_secretary=liuxi_secretary,
-        county_viewer=make_user("county_viewer", grants=[(county.county, Role.VIEWER)]),
+        county_viewer=make_user("county_viewer", grants=((county.county, Role.VIEWER),)),
         outsider=make_user("outsider"),
     )

@@ -81,6 +81,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "debrief.front.context_processors.navigation",
+                "debrief.rectification.context_processors.notices",
             ],
         },
     },

@@ -10,5 +10,9 @@ urlpatterns = [
     path("cycles/", include("debrief.cycles.urls")),
     path("reports/", include("debrief.reports.urls")),
     path("meetings/", include("debrief.meetings.urls")),
+    path("rectification/", include("debrief.rectification.urls")),
+    path("evaluation/", include("debrief.ballots.urls")),
+    path("assessment/", include("debrief.assessments.urls")),
+    path("", include("debrief.ballots.urls_public")),
     path("", include("debrief.front.urls")),
 ]

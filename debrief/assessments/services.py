@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,6 +24,7 @@ from debrief.assessments.models import (
     DebriefScore,
     Grade,
     Indicator,
+    IndicatorCategory,
     Result,
     ResultSet,
     ResultStatus,
@@ -34,6 +36,7 @@ from debrief.assessments.models import (
 from debrief.audit.services import audit_record
 from debrief.cycles.models import Cycle, CycleStatus, Reporter
 from debrief.lib.errors import DomainError, IllegalTransition
+from debrief.orgs.models import Field
 
 HUNDRED = Decimal(100)
 
@@ -490,3 +493,243 @@ def result_correct(*, result: Result, grade: str, reason: str, actor: Any = None
             detail={"from": correction.old_value, "to": grade, "reason": reason.strip()},
         )
     return correction
+
+
+# The indicator catalogue ------------------------------------------------------------
+
+MAX_INDICATOR_POINTS = Decimal("9999.99")
+
+
+def _text(value: Any, limit: int, missing: str, too_long: str) -> str:
+    text = str(value or "").strip()
+    if not text:
+        raise DomainError(missing)
+    if len(text) > limit:
+        raise DomainError(too_long % {"n": limit})
+    return text
+
+
+def _indicator_fields(fields: Any) -> list[str]:
+    """The fields an item applies to, in the order of Field; empty means all."""
+    chosen = list(dict.fromkeys(fields or []))
+    unknown = [value for value in chosen if value not in Field.values]
+    if unknown:
+        raise DomainError(_("Unknown field: %(f)s") % {"f": ", ".join(map(str, unknown))})
+    return [value for value in Field.values if value in chosen]
+
+
+def indicator_save(
+    *,
+    cycle: Cycle,
+    category: str,
+    code: str,
+    name: str,
+    max_points: Any,
+    criteria: str = "",
+    fields: list[str] | None = None,
+    indicator: Indicator | None = None,
+    order: int | None = None,
+    actor: Any = None,
+) -> Indicator:
+    """Add an item to the cycle's catalogue (`indicator` None) or change one. The
+    category is found by name and created when new; a category left empty goes."""
+    category_name = _text(
+        category,
+        IndicatorCategory._meta.get_field("name").max_length or 100,
+        _("Give the category."),
+        _("The category is at most %(n)d characters long."),
+    )
+    code = _text(
+        code,
+        Indicator._meta.get_field("code").max_length or 20,
+        _("Give the code."),
+        _("The code is at most %(n)d characters long."),
+    )
+    name = _text(
+        name,
+        Indicator._meta.get_field("name").max_length or 200,
+        _("Give the name of the item."),
+        _("The name of the item is at most %(n)d characters long."),
+    )
+    points = _decimal(max_points, _("Maximum points"))
+    if not Decimal(0) < points <= MAX_INDICATOR_POINTS or points != points.quantize(
+        Decimal("0.01")
+    ):
+        raise DomainError(
+            _("The maximum points are a positive number up to %(max)s, with at most two decimals.")
+            % {"max": MAX_INDICATOR_POINTS}
+        )
+    applies = _indicator_fields(fields)
+    with transaction.atomic():
+        Cycle.objects.select_for_update().get(pk=cycle.pk)
+        _require_unpublished(cycle)
+        if indicator is not None:
+            indicator = (
+                Indicator.objects.select_for_update()
+                .select_related("category")
+                .get(pk=indicator.pk)
+            )
+            if indicator.category.cycle_id != cycle.pk:
+                raise DomainError(_("That indicator belongs to another cycle."))
+        same_code = Indicator.objects.filter(category__cycle=cycle, code=code)
+        if indicator is not None:
+            same_code = same_code.exclude(pk=indicator.pk)
+        if same_code.exists():
+            raise DomainError(
+                _("The code %(code)s is already used in this catalogue.") % {"code": code}
+            )
+        if indicator is not None:
+            scores = DailyScore.objects.filter(indicator=indicator)
+            if scores.filter(Q(points__gt=points) | Q(self_points__gt=points)).exists():
+                raise DomainError(
+                    _(
+                        "Scores entered for %(item)s are above %(max)s; change them before "
+                        "lowering the maximum."
+                    )
+                    % {"item": indicator.name, "max": points}
+                )
+            if applies and scores.exclude(reporter__organization__field__in=applies).exists():
+                raise DomainError(
+                    _(
+                        "Scores are entered for %(item)s in fields it would no longer apply "
+                        "to; clear them first."
+                    )
+                    % {"item": indicator.name}
+                )
+        target = IndicatorCategory.objects.filter(cycle=cycle, name=category_name).first()
+        if target is None:
+            last = IndicatorCategory.objects.filter(cycle=cycle).aggregate(m=Max("order"))["m"]
+            target = IndicatorCategory.objects.create(
+                cycle=cycle, name=category_name, order=0 if last is None else last + 1
+            )
+        if order is None:
+            if indicator is not None and indicator.category_id == target.pk:
+                order = indicator.order
+            else:
+                last = target.indicators.aggregate(m=Max("order"))["m"]
+                order = 0 if last is None else last + 1
+        created = indicator is None
+        if indicator is None:
+            indicator = Indicator(category=target)
+        indicator.category = target
+        indicator.code = code
+        indicator.name = name
+        indicator.max_points = points
+        indicator.criteria = (criteria or "").strip()
+        indicator.fields = applies
+        indicator.order = order
+        indicator.save()
+        IndicatorCategory.objects.filter(cycle=cycle, indicators__isnull=True).delete()
+        audit_record(
+            action="assessment.indicator",
+            actor=actor,
+            target=f"{code} {name}",
+            organization=cycle.host,
+            detail={"cycle": cycle.pk, "created": created},
+        )
+    return indicator
+
+
+def indicator_delete(*, indicator: Indicator, actor: Any = None) -> int:
+    """Remove an item with the scores entered for it; returns how many scores went."""
+    with transaction.atomic():
+        indicator = Indicator.objects.select_related("category__cycle__host").get(pk=indicator.pk)
+        cycle = indicator.category.cycle
+        Cycle.objects.select_for_update().get(pk=cycle.pk)
+        _require_unpublished(cycle)
+        scores = indicator.scores.count()
+        indicator.delete()
+        IndicatorCategory.objects.filter(cycle=cycle, indicators__isnull=True).delete()
+        audit_record(
+            action="assessment.indicator_delete",
+            actor=actor,
+            target=f"{indicator.code} {indicator.name}",
+            organization=cycle.host,
+            detail={"cycle": cycle.pk, "scores": scores},
+        )
+    return scores
+
+
+def previous_cycle(cycle: Cycle) -> Cycle | None:
+    """The latest earlier cycle of the same host committee."""
+    return (
+        Cycle.objects.filter(host_id=cycle.host_id, year__lt=cycle.year).order_by("-year").first()
+    )
+
+
+def catalogue_copy(*, cycle: Cycle, actor: Any = None) -> int:
+    """Fill an empty catalogue with the previous cycle's (same host); returns the number
+    of items copied."""
+    source = previous_cycle(cycle)
+    if source is None:
+        raise DomainError(_("There is no earlier cycle of this committee to copy from."))
+    with transaction.atomic():
+        Cycle.objects.select_for_update().get(pk=cycle.pk)
+        _require_unpublished(cycle)
+        if Indicator.objects.filter(category__cycle=cycle).exists():
+            raise DomainError(
+                _("The catalogue already has items; copying fills an empty catalogue only.")
+            )
+        categories = list(
+            IndicatorCategory.objects.filter(cycle=source).prefetch_related("indicators")
+        )
+        count = 0
+        for category in categories:
+            items = list(category.indicators.all())
+            if not items:
+                continue
+            copy = IndicatorCategory.objects.create(
+                cycle=cycle, name=category.name, order=category.order
+            )
+            Indicator.objects.bulk_create(
+                Indicator(
+                    category=copy,
+                    code=item.code,
+                    name=item.name,
+                    max_points=item.max_points,
+                    criteria=item.criteria,
+                    fields=list(item.fields),
+                    order=item.order,
+                )
+                for item in items
+            )
+            count += len(items)
+        if not count:
+            raise DomainError(
+                _("The %(year)d cycle has no indicators to copy.") % {"year": source.year}
+            )
+        audit_record(
+            action="assessment.catalogue_copy",
+            actor=actor,
+            target=cycle.title,
+            organization=cycle.host,
+            detail={"from": source.pk, "items": count},
+        )
+    return count
+
+
+def daily_score_clear(*, reporter: Reporter, indicator: Indicator, actor: Any = None) -> bool:
+    """Remove the score of one item; True if there was one."""
+    _require_unpublished(reporter.cycle)
+    deleted, _details = DailyScore.objects.filter(reporter=reporter, indicator=indicator).delete()
+    return bool(deleted)
+
+
+def debrief_score_clear(*, reporter: Reporter, actor: Any = None) -> bool:
+    _require_unpublished(reporter.cycle)
+    deleted, _details = DebriefScore.objects.filter(reporter=reporter).delete()
+    return bool(deleted)
+
+
+def adjustment_delete(*, adjustment: ScoreAdjustment, actor: Any = None) -> None:
+    reporter = adjustment.reporter
+    with transaction.atomic():
+        _require_unpublished(reporter.cycle)
+        adjustment.delete()
+        audit_record(
+            action="assessment.adjustment_delete",
+            actor=actor,
+            target=str(reporter),
+            organization=reporter.organization,
+            detail={"kind": adjustment.kind, "points": str(adjustment.points)},
+        )

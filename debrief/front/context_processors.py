@@ -15,6 +15,8 @@ MODULES: list[tuple[str, Any, str]] = [
     ("people:list", _("People"), Capability.VIEW),
     ("cycles:list", _("Annual cycles"), Capability.VIEW),
     ("reports:mine", _("My debriefing"), Capability.REPORT_WRITE),
+    ("rectification:dashboard", _("Rectification"), Capability.VIEW),
+    ("rectification:notices", _("Notices"), Capability.VIEW),
     ("orgs:import", _("Import organizations"), Capability.EDIT),
     ("accounts:grants", _("Accounts and roles"), Capability.MANAGE_ACCOUNTS),
     ("audit:list", _("Audit log"), Capability.MANAGE_ACCOUNTS),

@@ -1,5 +1,4 @@
 import datetime
-import uuid
 from decimal import Decimal as D
 
 import pytest
@@ -7,12 +6,10 @@ import pytest
 from debrief.assessments.models import (
     Correction,
     Indicator,
-    IndicatorCategory,
     ResultStatus,
 )
 from debrief.assessments.reasons import describe_all
 from debrief.assessments.services import (
-    adjustment_add,
     daily_score_set,
     debrief_score_set,
     result_adjust,
@@ -23,58 +20,10 @@ from debrief.assessments.services import (
     scheme_set,
     veto_set,
 )
-from debrief.ballots.services import ballot_submit, evaluation_close
-from debrief.ballots.tests.conftest import make_ready
 from debrief.cycles.models import CycleStatus
-from debrief.cycles.services import cycle_transition
 from debrief.lib.errors import DomainError, IllegalTransition
-from debrief.orgs.models import Field
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def graded(county, personas):
-    """A cycle at the assessment stage with the two townships scored:
-    青石镇: daily 45 of 50 (+2 bonus, −1 penalty → 46/50 = 92.00); every ballot 好
-            (E = 100.00); debriefing 90 → (40×92 + 40×100 + 20×90)/100 = 94.80 → 好.
-    柳溪镇: daily 30 of 50 (60.00); every ballot 一般 (E = 60.00); debriefing 70
-            → (40×60 + 40×60 + 20×70)/100 = 62.00 → 一般."""
-    ready = make_ready(county, tokens_per_group=3)
-    qingshi, liuxi = sorted(ready.reporter_ids)
-    for token in ready.tokens["县委常委"]:
-        ballot_submit(
-            token=token,
-            ballot_id=str(uuid.uuid4()),
-            ratings=[
-                {"reporter": qingshi, "grade": "good"},
-                {"reporter": liuxi, "grade": "average"},
-            ],
-        )
-    evaluation_close(evaluation=ready.evaluation)
-    cycle = ready.evaluation.meeting.cycle
-    cycle_transition(cycle=cycle, to=CycleStatus.ASSESSMENT)
-    category = IndicatorCategory.objects.create(cycle=cycle, name="基础工作")
-    rural = Indicator.objects.create(
-        category=category, code="1.1", name="组织生活", max_points=D(30), fields=[Field.RURAL]
-    )
-    general = Indicator.objects.create(
-        category=category, code="1.2", name="党建责任", max_points=D(20)
-    )
-    organ_only = Indicator.objects.create(
-        category=category, code="1.3", name="机关建设", max_points=D(10), fields=[Field.ORGAN]
-    )
-    reporters = {r.organization.code: r for r in cycle.reporters.select_related("organization")}
-    q, lx = reporters["T001"], reporters["T002"]
-    daily_score_set(reporter=q, indicator=rural, points="27")
-    daily_score_set(reporter=q, indicator=general, points="18")
-    adjustment_add(reporter=q, kind="bonus", points="2", reason="获评省级示范")
-    adjustment_add(reporter=q, kind="penalty", points="1", reason="材料迟报")
-    daily_score_set(reporter=lx, indicator=rural, points="18")
-    daily_score_set(reporter=lx, indicator=general, points="12")
-    debrief_score_set(reporter=q, points="90")
-    debrief_score_set(reporter=lx, points="70")
-    return cycle, q, lx, organ_only
 
 
 def test_scores_are_checked_against_the_item_maximum_and_field(graded):

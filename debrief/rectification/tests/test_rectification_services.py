@@ -42,9 +42,14 @@ def media(settings, tmp_path):
 
 def plan_everything(problems, actor):
     for problem in problems:
-        problem_plan_set(problem=problem, measures="建立后备干部库", responsible_person="林晓青",
-                         deadline=D(2026, 6, 30), milestones=[("摸底", D(2026, 3, 31))],
-                         actor=actor)
+        problem_plan_set(
+            problem=problem,
+            measures="建立后备干部库",
+            responsible_person="林晓青",
+            deadline=D(2026, 6, 30),
+            milestones=[("摸底", D(2026, 3, 31))],
+            actor=actor,
+        )
 
 
 def test_a_plan_is_approved_filed_returned_and_accepted(county, personas, problems):
@@ -54,15 +59,22 @@ def test_a_plan_is_approved_filed_returned_and_accepted(county, personas, proble
     with pytest.raises(DomainError, match="lack measures"):
         plan_approve(plan=plan, approved_on=D(2026, 2, 1), actor=owner)
     plan_everything(problems[:2], owner)
-    plan_approve(plan=plan, approved_on=D(2026, 2, 1), document_number="青党〔2026〕3号", actor=owner)
+    plan_approve(
+        plan=plan, approved_on=D(2026, 2, 1), document_number="青党〔2026〕3号", actor=owner
+    )
     plan_file(plan=plan, actor=owner)
     with pytest.raises(DomainError, match="level above"):
         plan_accept(plan=plan, actor=owner)
     plan_return(plan=plan, reason="措施不够具体", actor=above)
     plan.refresh_from_db()
     assert plan.status == PlanStatus.RETURNED and plan.return_reason == "措施不够具体"
-    problem_plan_set(problem=problems[0], measures="每村储备2名后备干部", responsible_person="林晓青",
-                     deadline=D(2026, 6, 30), actor=owner)
+    problem_plan_set(
+        problem=problems[0],
+        measures="每村储备2名后备干部",
+        responsible_person="林晓青",
+        deadline=D(2026, 6, 30),
+        actor=owner,
+    )
     plan_approve(plan=plan, approved_on=D(2026, 2, 10), actor=owner)
     plan_file(plan=plan, actor=owner)
     plan_accept(plan=plan, actor=above)
@@ -76,8 +88,13 @@ def test_items_of_an_approved_plan_cannot_be_changed(county, personas, problems)
     plan_everything(problems[:2], owner)
     plan_approve(plan=plan, approved_on=D(2026, 2, 1), actor=owner)
     with pytest.raises(IllegalTransition):
-        problem_plan_set(problem=problems[0], measures="x", responsible_person="y",
-                         deadline=D(2026, 1, 1), actor=owner)
+        problem_plan_set(
+            problem=problems[0],
+            measures="x",
+            responsible_person="y",
+            deadline=D(2026, 1, 1),
+            actor=owner,
+        )
 
 
 def test_the_whole_loop_from_progress_to_closing(county, personas, problems):
@@ -93,7 +110,9 @@ def test_the_whole_loop_from_progress_to_closing(county, personas, problems):
     problem.refresh_from_db()
     assert problem.status == ProblemStatus.CLOSED and problem.closed_at
     assert list(problem.events.values_list("kind", flat=True)) == [
-        EventKind.PROGRESS, EventKind.COMPLETED, EventKind.CLOSED,
+        EventKind.PROGRESS,
+        EventKind.COMPLETED,
+        EventKind.CLOSED,
     ]
 
 
@@ -137,10 +156,20 @@ def test_illegal_transitions_raise(personas, problems):
 
 def test_the_sweep_marks_overdue_items_once_and_notifies_their_owners(county, personas, problems):
     owner = personas.qingshi_secretary
-    problem_plan_set(problem=problems[0], measures="m", responsible_person="p",
-                     deadline=D(2026, 3, 1), actor=owner)
-    problem_plan_set(problem=problems[1], measures="m", responsible_person="p",
-                     deadline=D(2026, 9, 1), actor=owner)
+    problem_plan_set(
+        problem=problems[0],
+        measures="m",
+        responsible_person="p",
+        deadline=D(2026, 3, 1),
+        actor=owner,
+    )
+    problem_plan_set(
+        problem=problems[1],
+        measures="m",
+        responsible_person="p",
+        deadline=D(2026, 9, 1),
+        actor=owner,
+    )
     first = rectification_sweep(today=D(2026, 3, 2))
     again = rectification_sweep(today=D(2026, 3, 3))
     assert (first.marked_overdue, first.notices) == (1, 1)
@@ -149,16 +178,26 @@ def test_the_sweep_marks_overdue_items_once_and_notifies_their_owners(county, pe
     assert problems[0].overdue
     assert Notice.objects.get(user=owner).url.endswith(f"/{problems[0].pk}/")
     assert not Notice.objects.filter(user=personas.liuxi_secretary).exists()
-    problem_plan_set(problem=problems[0], measures="m", responsible_person="p",
-                     deadline=D(2026, 4, 1), actor=owner)
+    problem_plan_set(
+        problem=problems[0],
+        measures="m",
+        responsible_person="p",
+        deadline=D(2026, 4, 1),
+        actor=owner,
+    )
     assert rectification_sweep(today=D(2026, 3, 3)).cleared == 1
 
 
 def test_the_dashboard_counts_by_status_branch_and_category(county, personas, problems):
     owner = personas.qingshi_secretary
     progress_add(problem=problems[0], text="推进", percent=50, actor=owner)
-    problem_plan_set(problem=problems[1], measures="m", responsible_person="p",
-                     deadline=D(2026, 1, 10), actor=owner)
+    problem_plan_set(
+        problem=problems[1],
+        measures="m",
+        responsible_person="p",
+        deadline=D(2026, 1, 10),
+        actor=owner,
+    )
     rectification_sweep(today=D(2026, 2, 1))
     from debrief.rectification.models import Problem
 
