@@ -26,7 +26,7 @@ def _locked(cycle: Cycle) -> Cycle:
 
 # Who reports to whom: a province hears its cities, a city its counties, a county its
 # townships, a township its villages; committees also hear their directly-under units.
-_REPORTING_LEVEL = {
+_REPORTING_LEVEL: dict[str, str] = {
     Level.PROVINCE: Level.CITY,
     Level.CITY: Level.COUNTY,
     Level.COUNTY: Level.TOWNSHIP,

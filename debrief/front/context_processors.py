@@ -24,24 +24,23 @@ MODULES: list[tuple[str, Any, str]] = [
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
+    """The modules the user may use. A page highlights its own entry, or else the first
+    entry of its app (a problem page highlights 整改, a report page 年度述职评议 ...)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_modules": []}
     current = request.resolver_match.view_name if request.resolver_match else ""
-    items = []
-    for url_name, label, capability in MODULES:
-        if can(user, capability):
-            namespace = url_name.split(":")[0]
-            items.append(
-                {
-                    "url": reverse(url_name),
-                    "label": label,
-                    "active": current == url_name
-                    or (
-                        url_name != "front:home"
-                        and current.startswith(namespace + ":")
-                        and url_name.endswith((":tree", ":list"))
-                    ),
-                }
-            )
-    return {"nav_modules": items}
+    listed = {url_name for url_name, _label, _capability in MODULES}
+    first_of_namespace: dict[str, str] = {}
+    for url_name, _label, _capability in MODULES:
+        first_of_namespace.setdefault(url_name.split(":")[0], url_name)
+    highlighted = (
+        current if current in listed else first_of_namespace.get(current.split(":")[0], "")
+    )
+    return {
+        "nav_modules": [
+            {"url": reverse(url_name), "label": label, "active": url_name == highlighted}
+            for url_name, label, capability in MODULES
+            if can(user, capability)
+        ]
+    }

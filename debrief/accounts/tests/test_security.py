@@ -22,9 +22,9 @@ import debrief
 from conftest import PASSWORD
 from debrief.accounts.models import Grant, User
 from debrief.accounts.services import user_create
-from debrief.lib.testing import HttpsClient
 from debrief.audit.models import AuditRecord, Result
 from debrief.lib.errors import DomainError
+from debrief.lib.testing import HttpsClient
 
 pytestmark = pytest.mark.django_db
 
