@@ -7,7 +7,9 @@
 - rank: by weighted score, highest first; equal scores share a rank ("1, 2, 2, 4").
 
 Group breakdowns are withheld (None) where a group cast fewer ballots than the
-evaluation's `min_group_size`, so that a group of one or two cannot be read off.
+evaluation's `min_group_size`, and, while those together still hold fewer ballots than
+that, the smallest shown groups as well (see withheld_groups): a group of one or two
+can be read off neither directly nor by subtracting the shown groups from the totals.
 """
 
 from __future__ import annotations
@@ -63,6 +65,25 @@ def _quantize(value: Decimal, places: Decimal) -> Decimal:
     return value.quantize(places, rounding=ROUND_HALF_UP)
 
 
+def withheld_groups(
+    groups: list[VoterGroup], ballots_per_group: dict[int, int], minimum: int
+) -> set[int]:
+    """Groups whose breakdown is withheld: those with fewer ballots than `minimum`, and
+    then, while the withheld groups together still hold fewer than `minimum` ballots,
+    the smallest shown group too. Otherwise a small group's ratings could be worked out
+    by subtracting the shown groups from the reporter's totals."""
+    withheld = {g.pk for g in groups if ballots_per_group.get(g.pk, 0) < minimum}
+    if not withheld:
+        return withheld
+    shown = sorted(
+        (g for g in groups if g.pk not in withheld),
+        key=lambda g: (ballots_per_group.get(g.pk, 0), g.order, g.pk),
+    )
+    while shown and sum(ballots_per_group.get(pk, 0) for pk in withheld) < minimum:
+        withheld.add(shown.pop(0).pk)
+    return withheld
+
+
 def tally(evaluation: Evaluation, *, include_reasons: bool = True) -> Tally:
     if evaluation.status != EvaluationStatus.CLOSED:
         raise IllegalTransition("Results stay hidden until the evaluation is closed.")
@@ -91,7 +112,7 @@ def tally(evaluation: Evaluation, *, include_reasons: bool = True) -> Tally:
             if include_reasons and entry.get("reason"):
                 reasons[reporter_id].append(entry["reason"])
 
-    withheld = {g.pk for g in groups if ballots_per_group.get(g.pk, 0) < evaluation.min_group_size}
+    withheld = withheld_groups(groups, ballots_per_group, evaluation.min_group_size)
     results = []
     for reporter_id in evaluation.reporter_ids:
         reporter = reporters.get(int(reporter_id))

@@ -445,7 +445,17 @@ def build_current(
         elif state == "accepted":
             report_accept(report=report, actor=admin)
     meeting = _meeting(cycle, today + datetime.timedelta(days=30), admin)
-    evaluation, _tokens = _evaluation(meeting, admin, tokens_per_group=30)
+    evaluation, tokens = _evaluation(meeting, admin, tokens_per_group=30)
+    from debrief.demo.slips import write_demo_slips
+
+    per_group = 30
+    groups = [group.name for group in evaluation.groups.all()]
+    write_demo_slips(
+        meeting_title=meeting.title,
+        tokens_by_group={
+            name: tokens[n * per_group : (n + 1) * per_group] for n, name in enumerate(groups)
+        },
+    )
     cycle_transition(cycle=cycle, to=CycleStatus.MEETING, actor=admin)
     for reporter in [r for r in reporters if r.mode == "onsite"][:2]:
         _comment(rng, reporter, 2, admin)

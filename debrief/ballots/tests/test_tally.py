@@ -39,7 +39,10 @@ def test_a_hand_worked_tally(county, personas):
     score = (30×93.333… + 20×53.333… + 30×80) / (30+20+30) = 6266.67/80 = 78.33
     valid 7; satisfaction (3 good + 2 fairly good)/7 = 0.7143;
     poor 1/7 = 0.1429.
-    Reporter B gets good from everyone: score 100, rank 1; A rank 2."""
+    Reporter B gets good from everyone: score 100, rank 1; A rank 2.
+    Withheld breakdowns: 群众代表 (1 ballot) and 两代表一委员 (none) hold 1 ballot
+    together, fewer than 3, so the smallest shown group is withheld too: 县委常委
+    (3 ballots, first in order among the groups of 3). Only 领导小组 is shown."""
     ready = make_ready(county, tokens_per_group=3)
     vote(ready, "县委常委", 0, ["good", "good"])
     vote(ready, "县委常委", 1, ["good", "good"])
@@ -59,8 +62,14 @@ def test_a_hand_worked_tally(county, personas):
     assert (a.rank, b.rank, b.score) == (2, 1, Decimal("100.00"))
     assert a.reasons == ["推进不力"]
     by_name = {g.name: g for g in a.groups}
-    assert by_name["县委常委"].counts == {"good": 2, "fairly_good": 1, "average": 0, "poor": 0}
-    assert by_name["县委常委"].mean_points == Decimal("93.33")
+    assert by_name["党建工作领导小组成员"].counts == {
+        "good": 1,
+        "fairly_good": 0,
+        "average": 1,
+        "poor": 1,
+    }
+    assert by_name["党建工作领导小组成员"].mean_points == Decimal("53.33")
+    assert by_name["县委常委"].counts is None  # withheld with the small group
     assert by_name["基层党员干部群众代表"].counts is None  # one ballot: withheld
     assert by_name["基层党员干部群众代表"].mean_points is None
     assert result.ballots == 7
@@ -73,3 +82,25 @@ def test_equal_scores_share_a_rank(county, personas):
     vote(ready, "县委常委", 0, ["good", "good"])
     evaluation_close(evaluation=ready.evaluation)
     assert [r.rank for r in tally(ready.evaluation).results] == [1, 1]
+
+
+class _Group:
+    def __init__(self, pk: int) -> None:
+        self.pk, self.order = pk, pk
+
+
+@pytest.mark.parametrize(
+    ("ballots", "withheld"),
+    [
+        ({1: 10, 2: 10, 3: 10}, set()),  # every group large enough
+        ({1: 10, 2: 1}, {1, 2}),  # one small group beside one shown: both withheld
+        ({1: 10, 2: 5, 3: 1}, {2, 3}),  # the smallest shown group joins the small one
+        ({1: 10, 2: 2, 3: 2}, {2, 3}),  # two small groups hold 4 >= 3 together
+        ({1: 2}, {1}),
+    ],
+)
+def test_a_small_group_cannot_be_read_off_by_subtraction(ballots, withheld):
+    from debrief.ballots.tally import withheld_groups
+
+    groups = [_Group(pk) for pk in ballots]
+    assert withheld_groups(groups, ballots, 3) == withheld  # type: ignore[arg-type]

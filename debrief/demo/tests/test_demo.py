@@ -293,3 +293,44 @@ def test_the_logins_text_names_each_login_role_organization_password_and_url(dem
     assert DEMO_PASSWORD in text
     assert DEMO_URL in text
     assert "missing" not in text
+
+
+def test_last_years_cycle_is_closed_graded_published_and_in_rectification(demo):
+    from debrief.assessments.models import ResultStatus
+    from debrief.cycles.models import Cycle, CycleStatus
+    from debrief.rectification.models import Problem, ProblemStatus
+
+    last, current = Cycle.objects.order_by("year")
+    assert last.status == CycleStatus.CLOSED
+    assert last.result_set.status == ResultStatus.PUBLISHED
+    assert last.result_set.results.count() == last.reporters.count()
+    statuses = set(Problem.objects.filter(cycle=last).values_list("status", flat=True))
+    assert statuses == set(ProblemStatus.values)
+    assert Problem.objects.filter(cycle=last, overdue=True).exists()
+    assert current.status == CycleStatus.MEETING and current.year == last.year + 1
+
+
+def test_this_years_reports_are_in_every_state_and_the_meeting_has_comments(demo):
+    from debrief.cycles.models import Cycle
+    from debrief.meetings.models import Comment
+    from debrief.reports.models import Report
+
+    current = Cycle.objects.order_by("-year").first()
+    states = set(Report.objects.filter(reporter__cycle=current).values_list("status", flat=True))
+    assert states == {"draft", "submitted", "returned", "accepted"}
+    assert current.reporters.filter(report__isnull=True).exists()  # not started
+    assert Comment.objects.filter(reporter__cycle=current).exists()
+
+
+def test_the_printed_ballot_links_open_the_evaluation_that_is_ready_to_open(demo):
+    from debrief.ballots.models import EvaluationStatus
+    from debrief.ballots.services import ballot_form
+    from debrief.demo.slips import demo_slips_text, slips_dir
+
+    links = (slips_dir() / "links.txt").read_text(encoding="utf-8").splitlines()
+    assert len(links) == 120
+    token = links[0].split("\t")[1].rsplit("/", 1)[1]
+    form = ballot_form(token=token)
+    assert form.evaluation.status == EvaluationStatus.DRAFT and not form.voted
+    assert len(list(slips_dir().glob("*.docx"))) == 4
+    assert token in demo_slips_text()

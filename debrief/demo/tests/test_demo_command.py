@@ -88,9 +88,11 @@ def test_running_demo_twice_changes_nothing_and_prints_the_same_logins():
     assert "built" in first_out and "already present" not in first_out
     assert "already present" in second_out
     assert first_err == second_err == ""
-    logins = builder.demo_logins_text()
-    assert first_out.endswith(logins)
-    assert second_out.endswith(logins)
+    from debrief.demo.slips import demo_slips_text
+
+    tail = builder.demo_logins_text() + "\n" + demo_slips_text()
+    assert first_out.endswith(tail)
+    assert second_out.endswith(tail)
 
 
 def test_the_demo_is_the_same_on_every_build():

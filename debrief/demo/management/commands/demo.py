@@ -14,6 +14,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from debrief.demo.builder import build_demo, demo_blockers, demo_logins_text, demo_present
+from debrief.demo.slips import demo_slips_text
 
 
 class Command(BaseCommand):
@@ -44,3 +45,5 @@ class Command(BaseCommand):
             )
         self.stdout.write("")
         self.stdout.write(demo_logins_text(), ending="")
+        self.stdout.write("")
+        self.stdout.write(demo_slips_text(), ending="")
