@@ -440,6 +440,23 @@ def _insert_participation(token_id: int, evaluation_id: int, digest: str) -> boo
         return cursor.fetchone() is not None
 
 
+def _item_ids(evaluation: Evaluation) -> list[int]:
+    """The evaluation's item ids. Items cannot change once an evaluation has opened, so
+    for an open or closed one they are kept for the life of the process."""
+    if evaluation.status == EvaluationStatus.DRAFT:
+        return list(evaluation.items.values_list("pk", flat=True))
+    key = (evaluation.pk, evaluation.opened_at)
+    cached = _ITEM_IDS.get(key)
+    if cached is None:
+        if len(_ITEM_IDS) > 1000:
+            _ITEM_IDS.clear()
+        cached = _ITEM_IDS[key] = list(evaluation.items.values_list("pk", flat=True))
+    return cached
+
+
+_ITEM_IDS: dict[tuple[int, Any], list[int]] = {}
+
+
 def ballot_submit(*, token: str, ballot_id: str, ratings: Any) -> Recorded:
     """Record one ballot exactly once.
 
@@ -455,35 +472,37 @@ def ballot_submit(*, token: str, ballot_id: str, ratings: Any) -> Recorded:
             _("The ballot is not valid."), [_("“ballot_id” must be a UUID.")]
         ) from None
     evaluation = row.evaluation
-    item_ids = list(evaluation.items.values_list("pk", flat=True))
-    stored = validate_ratings(evaluation, ratings, item_ids)
+    stored = validate_ratings(evaluation, ratings, _item_ids(evaluation))
     digest = participation_digest(plain, ballot_uuid)
     receipt = receipt_for(ballot_uuid)
     try:
         with transaction.atomic():
             status = _lock_evaluation_shared(evaluation.pk)
-            previous = Participation.objects.filter(token=row).values_list("digest", flat=True)
-            existing = previous.first()
-            if existing is None:
-                if status != EvaluationStatus.OPEN:
-                    raise EvaluationNotOpen(
-                        _("The evaluation has closed.")
-                        if status == EvaluationStatus.CLOSED
-                        else _("The evaluation has not opened yet.")
-                    )
-                if _insert_participation(row.pk, evaluation.pk, digest):
-                    Ballot.objects.create(
-                        evaluation_id=evaluation.pk,
-                        group_id=row.group_id,
-                        ratings=stored,
-                        receipt=receipt,
-                    )
-                    return Recorded(receipt=receipt, created=True)
-                existing = previous.first()
+            # The usual case costs two inserts: the participation insert itself says
+            # whether this token had voted already.
+            if status == EvaluationStatus.OPEN and _insert_participation(
+                row.pk, evaluation.pk, digest
+            ):
+                Ballot.objects.create(
+                    evaluation_id=evaluation.pk,
+                    group_id=row.group_id,
+                    ratings=stored,
+                    receipt=receipt,
+                )
+                return Recorded(receipt=receipt, created=True)
+            existing = (
+                Participation.objects.filter(token=row).values_list("digest", flat=True).first()
+            )
     except IntegrityError:
         raise TokenUsed(
             _("This ballot id was already used. Reload the page and vote again.")
         ) from None
+    if existing is None:
+        raise EvaluationNotOpen(
+            _("The evaluation has closed.")
+            if status == EvaluationStatus.CLOSED
+            else _("The evaluation has not opened yet.")
+        )
     if existing == digest:
         return Recorded(receipt=receipt, created=False)
     raise TokenUsed(_("This ballot code has already been used."))
