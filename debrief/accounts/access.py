@@ -72,7 +72,7 @@ def scope_for(user: Any) -> Scope:
     if cached is not None:
         return cached
     if user.is_superuser:
-        roots = Organization.objects.filter(depth=1).values_list("path", "pk")
+        roots = Organization.objects.filter(parent__isnull=True).values_list("path", "pk")
         scope = Scope(grants=tuple((path, Role.ADMIN, pk) for path, pk in roots))
     else:
         rows = Grant.objects.filter(user=user).values_list(

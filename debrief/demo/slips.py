@@ -31,7 +31,8 @@ def lan_base_url() -> str:
         return configured.rstrip("/")
     try:
         addresses = {
-            info[4][0] for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)
+            str(info[4][0])
+            for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)
         }
     except OSError:
         addresses = set()

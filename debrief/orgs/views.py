@@ -79,6 +79,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         child.secretary = secretaries.get(child.pk)
     subtree = org.subtree().filter(status=Status.ACTIVE)
     level_counts = subtree.exclude(pk=org.pk).values("level").annotate(n=Count("pk"))
+    # One aggregate over the subtree: its total is the sum of the per-level counts.
+    labelled = _labelled_level_counts(level_counts)
     posts = (
         Post.objects.filter(organization=org)
         .select_related("person")
@@ -92,8 +94,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "ancestors": ancestors,
             "page": page,
             "secretary": secretaries.get(org.pk),
-            "subtree_count": subtree.count() - (1 if org.is_active else 0),
-            "level_counts": _labelled_level_counts(level_counts),
+            "subtree_count": sum(n for _label, n in labelled),
+            "level_counts": labelled,
             "posts": posts,
             "show_inactive": show_inactive,
             "can_edit": can(request.user, Capability.EDIT, org),

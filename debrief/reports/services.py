@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
@@ -37,7 +37,13 @@ def previous_cycle(cycle: Cycle) -> Cycle | None:
 
 def rectification_prefill(reporter: Reporter) -> str:
     """The status of the problems found in the previous cycle for the same organization,
-    as the opening of this year's report (述前述后两整改)."""
+    as the opening of this year's report (述前述后两整改). The report is a document in
+    Chinese, so the text is Chinese whatever language the writer browses in."""
+    with translation.override("zh-hans"):
+        return _rectification_prefill(reporter)
+
+
+def _rectification_prefill(reporter: Reporter) -> str:
     from debrief.rectification.models import Problem
 
     before = previous_cycle(reporter.cycle)

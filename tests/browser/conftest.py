@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -131,6 +131,29 @@ def phone(browser: Any, live: Any) -> Iterator[Any]:
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture
+def as_user(browser: Any, live: Any) -> Iterator[Callable[[str], Any]]:
+    """as_user("county_admin"): a page logged in as that persona, in a browser context
+    of its own (as a separate person at a separate desk). Confirmation dialogs are
+    accepted. The contexts close at the end of the test, while the server still runs."""
+    from conftest import PASSWORD
+
+    contexts: list[Any] = []
+
+    def open_as(username: str) -> Any:
+        context = browser.new_context(base_url=live.url, locale="zh-CN")
+        contexts.append(context)
+        context.set_default_timeout(15_000)
+        page = context.new_page()
+        page.on("dialog", lambda dialog: dialog.accept())
+        login(page, username, PASSWORD)
+        return page
+
+    yield open_as
+    for context in contexts:
+        context.close()
 
 
 def login(page: Any, username: str, password: str) -> None:

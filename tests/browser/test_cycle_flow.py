@@ -13,21 +13,10 @@ import pytest
 from docx import Document
 from playwright.sync_api import expect
 
-from conftest import PASSWORD
 from debrief.cycles.models import Cycle
 from debrief.rectification.models import Problem
-from tests.browser.conftest import login
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def as_user(browser: Any, live: Any, username: str) -> Any:
-    context = browser.new_context(base_url=live.url, locale="zh-CN")
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.on("dialog", lambda dialog: dialog.accept())
-    login(page, username, PASSWORD)
-    return page
 
 
 def write_section(page: Any, key: str, text: str) -> None:
@@ -44,8 +33,8 @@ def docx_text(page: Any, testid: str) -> str:
     return "\n".join(paragraph.text for paragraph in document.paragraphs)
 
 
-def test_a_debriefing_from_planning_to_comments_and_documents(browser, live, county, personas):
-    admin = as_user(browser, live, "county_admin")
+def test_a_debriefing_from_planning_to_comments_and_documents(as_user, county, personas):
+    admin = as_user("county_admin")
     admin.goto("/cycles/")
     admin.click("[data-testid=cycle-new]")
     admin.select_option("#id_host", str(county.county.pk))
@@ -69,7 +58,7 @@ def test_a_debriefing_from_planning_to_comments_and_documents(browser, live, cou
     admin.click("[data-testid=meeting-save]")
     meeting = cycle.meetings.get()
 
-    secretary = as_user(browser, live, "qingshi_secretary")
+    secretary = as_user("qingshi_secretary")
     secretary.goto("/reports/")
     secretary.click("[data-testid=my-report-link]")
     for key, text in [

@@ -296,14 +296,15 @@ def test_the_logins_text_names_each_login_role_organization_password_and_url(dem
 
 
 def test_last_years_cycle_is_closed_graded_published_and_in_rectification(demo):
-    from debrief.assessments.models import ResultStatus
+    from debrief.assessments.models import ResultSet, ResultStatus
     from debrief.cycles.models import Cycle, CycleStatus
     from debrief.rectification.models import Problem, ProblemStatus
 
     last, current = Cycle.objects.order_by("year")
     assert last.status == CycleStatus.CLOSED
-    assert last.result_set.status == ResultStatus.PUBLISHED
-    assert last.result_set.results.count() == last.reporters.count()
+    result_set = ResultSet.objects.get(cycle=last)
+    assert result_set.status == ResultStatus.PUBLISHED
+    assert result_set.results.count() == last.reporters.count()
     statuses = set(Problem.objects.filter(cycle=last).values_list("status", flat=True))
     assert statuses == set(ProblemStatus.values)
     assert Problem.objects.filter(cycle=last, overdue=True).exists()
@@ -316,6 +317,7 @@ def test_this_years_reports_are_in_every_state_and_the_meeting_has_comments(demo
     from debrief.reports.models import Report
 
     current = Cycle.objects.order_by("-year").first()
+    assert current is not None
     states = set(Report.objects.filter(reporter__cycle=current).values_list("status", flat=True))
     assert states == {"draft", "submitted", "returned", "accepted"}
     assert current.reporters.filter(report__isnull=True).exists()  # not started

@@ -111,3 +111,18 @@ def test_update_reports_only_the_fields_that_changed(county):
         field=Field.RURAL,
     )
     assert changed == ["short_name"]
+
+
+@pytest.mark.postgres
+def test_on_postgresql_the_path_sorts_bytewise_and_names_have_trigram_indexes():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT collation_name FROM information_schema.columns "
+            "WHERE table_name = 'orgs_organization' AND column_name = 'path'"
+        )
+        assert cursor.fetchone()[0] == "C"
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'orgs_organization'")
+        indexes = {row[0] for row in cursor.fetchall()}
+    assert {"org_name_upper_trgm", "org_short_name_upper_trgm", "org_code_upper"} <= indexes
