@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from debrief.assessments.compute import Inputs, Rules, compute
 from debrief.assessments.models import (
@@ -71,12 +72,13 @@ def rules_of(scheme: Scheme) -> Rules:
     )
 
 
+# Lazy: built once at import, translated when shown.
 RULE_MESSAGES = {
-    "weights": _("The component weights must be non-negative and add up to 100."),
-    "bands": _("Grade bands must fall from good to average, between 0 and 100."),
-    "poor_share_cap": _("The poor-share threshold lies between 0 and 1."),
-    "good_quota": _("The quota for good lies between 0 and 1."),
-    "grades": _("Unknown grade."),
+    "weights": gettext_lazy("The component weights must be non-negative and add up to 100."),
+    "bands": gettext_lazy("Grade bands must fall from good to average, between 0 and 100."),
+    "poor_share_cap": gettext_lazy("The poor-share threshold lies between 0 and 1."),
+    "good_quota": gettext_lazy("The quota for good lies between 0 and 1."),
+    "grades": gettext_lazy("Unknown grade."),
 }
 
 

@@ -91,9 +91,15 @@ class CycleCreateForm(CyclePlanForm):
     def __init__(self, *args: Any, user: Any, initial_host: int | None = None, **kwargs: Any):
         kwargs.setdefault(
             "initial",
-            {"year": default_year(), "levels": DEFAULT_LEVELS, "work_fields": Field.values},
+            {"year": default_year(), "work_fields": Field.values},
         )
         super().__init__(*args, **kwargs)
+        # Left empty, the scope is the level below the host plus its directly-under
+        # units (a county hears its townships, a township its villages).
+        self.fields["levels"].required = False
+        self.fields["levels"].help_text = _(
+            "Leave empty for the level directly below the host and its directly-under units."
+        )
         # Validation accepts any organization the user may edit at a hosting level; the
         # select offers the first HOST_CHOICES_CAP of them, higher levels first.
         hosts = orgs_for_user(user, Capability.EDIT).filter(

@@ -151,8 +151,20 @@ def cycle_update(*, cycle: Cycle, actor: Any = None, **changes: Any) -> list[str
 
 
 def _transition_guard(cycle: Cycle, to: str) -> None:
+    if to == CycleStatus.PUBLISHED:
+        from debrief.assessments.models import ResultSet, ResultStatus
+
+        if not ResultSet.objects.filter(cycle=cycle, status=ResultStatus.PUBLISHED).exists():
+            raise DomainError(
+                _("Publish the approved results on the assessment page; the cycle follows.")
+            )
     if to == CycleStatus.REPORTS_OPEN and not cycle.reporters.exists():
         raise DomainError(_("The roster is empty: generate or add reporters first."))
+    if cycle.status == CycleStatus.MEETING and to != CycleStatus.MEETING:
+        from debrief.ballots.models import Evaluation, EvaluationStatus
+
+        if Evaluation.objects.filter(meeting__cycle=cycle, status=EvaluationStatus.OPEN).exists():
+            raise DomainError(_("Close the democratic evaluation first."))
     if to == CycleStatus.MEETING and cycle.status == CycleStatus.REPORTS_OPEN:
         from debrief.meetings.models import Meeting
 

@@ -94,7 +94,7 @@ def cycle_create(request: HttpRequest) -> HttpResponse:
                 host=data["host"],
                 year=data["year"],
                 title=data["title"],
-                levels=data["levels"],
+                levels=data["levels"] or None,
                 fields=data["work_fields"],
                 reference_date=data["reference_date"],
                 report_deadline=data["report_deadline"],
@@ -227,7 +227,10 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "confirm": transition_confirm(cycle.status, to),
                 "back": STATUS_ORDER.index(to) < STATUS_ORDER.index(cycle.status),
             }
+            # Results are published from the assessment page, which publishes them
+            # and moves the cycle in one step.
             for to in cycle.allowed_transitions()
+            if to != CycleStatus.PUBLISHED
         ]
         context["plan_editable"] = cycle.status in services.PLAN_EDITABLE_STATUSES
     return render(request, "cycles/detail.html", context)

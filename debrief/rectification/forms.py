@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from debrief.cycles.models import Cycle
 from debrief.lib.xlsx import XLSX_CONTENT_TYPE
@@ -158,7 +159,9 @@ class PlanFieldsForm(forms.Form):
 
 class ProgressForm(forms.Form):
     text = forms.CharField(
-        label=_("Progress"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+        label=pgettext_lazy("rectification", "Progress"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     percent = forms.IntegerField(label=_("Percent complete"), min_value=0, max_value=100)
     evidence = MultipleFileField(label=_("Evidence"), help_text=EVIDENCE_HELP)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Category(models.TextChoices):
@@ -22,7 +23,7 @@ class Category(models.TextChoices):
 class Severity(models.TextChoices):
     SERIOUS = "serious", _("Serious")
     MAJOR = "major", _("Major")
-    GENERAL = "general", _("General")
+    GENERAL = "general", pgettext_lazy("severity", "General")
 
 
 class Source(models.TextChoices):
@@ -35,11 +36,11 @@ class Source(models.TextChoices):
 
 
 class ProblemStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    IN_PROGRESS = "in_progress", _("In progress")
+    OPEN = "open", pgettext_lazy("problem status", "Open")
+    IN_PROGRESS = "in_progress", pgettext_lazy("problem status", "In progress")
     COMPLETED = "completed", _("Completed, awaiting verification")
     CLOSED = "closed", _("Verified and closed")
-    REOPENED = "reopened", _("Reopened")
+    REOPENED = "reopened", pgettext_lazy("problem status", "Reopened")
 
 
 class Problem(models.Model):
@@ -192,10 +193,10 @@ class Milestone(models.Model):
 
 
 class EventKind(models.TextChoices):
-    PROGRESS = "progress", _("Progress")
+    PROGRESS = "progress", pgettext_lazy("rectification", "Progress")
     COMPLETED = "completed", _("Marked completed")
     CLOSED = "closed", _("Verified and closed")
-    REOPENED = "reopened", _("Reopened")
+    REOPENED = "reopened", pgettext_lazy("problem status", "Reopened")
     OVERDUE = "overdue", _("Passed its deadline")
 
 

@@ -28,6 +28,8 @@ from debrief.reports.models import (
 )
 
 WRITING_STATUSES = (CycleStatus.REPORTS_OPEN,)
+# A report returned during the meeting stage can still be put right and resubmitted.
+RETURNED_WRITING_STATUSES = (CycleStatus.REPORTS_OPEN, CycleStatus.MEETING)
 REVIEW_STATUSES = (CycleStatus.REPORTS_OPEN, CycleStatus.MEETING)
 
 
@@ -79,6 +81,18 @@ def report_for(reporter: Reporter) -> Report:
     return report
 
 
+def _may_write(report: Report) -> bool:
+    statuses = (
+        RETURNED_WRITING_STATUSES if report.status == ReportStatus.RETURNED else WRITING_STATUSES
+    )
+    return report.reporter.cycle.status in statuses
+
+
+def report_writable(report: Report) -> bool:
+    """Whether the report's text can be changed now (by someone allowed to write it)."""
+    return report.editable and _may_write(report)
+
+
 def _locked(report: Report) -> Report:
     return Report.objects.select_for_update().select_related("reporter__cycle").get(pk=report.pk)
 
@@ -107,7 +121,7 @@ def report_save(
         raise DomainError(_("Unknown report section: %(s)s") % {"s": ", ".join(sorted(unknown))})
     with transaction.atomic():
         report = _locked(report)
-        if report.reporter.cycle.status not in WRITING_STATUSES:
+        if not _may_write(report):
             raise IllegalTransition(_("Reports can only be written while reports are open."))
         if not report.editable:
             raise IllegalTransition(
@@ -138,7 +152,7 @@ def report_save(
 def report_submit(*, report: Report, actor: Any = None) -> Report:
     with transaction.atomic():
         report = _locked(report)
-        if report.reporter.cycle.status not in WRITING_STATUSES:
+        if not _may_write(report):
             raise IllegalTransition(_("Reports can only be submitted while reports are open."))
         if not report.editable:
             raise IllegalTransition(
@@ -240,7 +254,7 @@ ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
 
 def _require_changeable(report: Report) -> None:
     """Attachments are part of the report: they change only while it can be written."""
-    if report.reporter.cycle.status not in WRITING_STATUSES:
+    if not _may_write(report):
         raise IllegalTransition(_("Reports can only be written while reports are open."))
     if not report.editable:
         raise IllegalTransition(

@@ -55,6 +55,7 @@ from debrief.reports.services import (
     report_return,
     report_save,
     report_submit,
+    report_writable,
 )
 
 # Where a report stands, as the reviewers' list shows it. A report that exists but
@@ -137,9 +138,7 @@ def _render_report(
     may_write = can_write_report(request.user, reporter)
     report = _report_to_write(reporter) if may_write else _report_of(reporter)
     latest = report.latest_version() if report else None
-    editing = bool(
-        report is not None and may_write and report.editable and cycle.status in WRITING_STATUSES
-    )
+    editing = bool(report is not None and may_write and report_writable(report))
     manages = can_manage_cycle(request.user, cycle)
     may_review = bool(
         report is not None

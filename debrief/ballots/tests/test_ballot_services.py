@@ -204,3 +204,14 @@ def test_the_ballot_row_carries_no_token_no_time_and_no_sequence(ready):
     assert Ballot._meta.pk.get_internal_type() == "UUIDField"
     participation_fields = {f.name for f in Participation._meta.get_fields()}
     assert participation_fields == {"id", "token", "evaluation", "digest"}
+
+
+def test_the_cycle_cannot_leave_the_meeting_stage_while_the_evaluation_is_open(ready):
+    from debrief.cycles.models import CycleStatus
+    from debrief.cycles.services import cycle_transition
+
+    cycle = ready.evaluation.meeting.cycle
+    with pytest.raises(DomainError, match="Close the democratic evaluation"):
+        cycle_transition(cycle=cycle, to=CycleStatus.ASSESSMENT)
+    evaluation_close(evaluation=ready.evaluation)
+    cycle_transition(cycle=cycle, to=CycleStatus.ASSESSMENT)

@@ -160,3 +160,13 @@ def test_a_township_host_hears_its_villages_by_default(county, personas):
     assert default_levels(county.county) == ["township", "unit"]
     c = cycle_create(host=county.qingshi, year=2025)
     assert c.levels == ["village", "unit"]
+
+
+def test_a_cycle_cannot_be_marked_published_without_published_results(county, personas):
+    c = cycle_create(host=county.county, year=2022)
+    c.status = CycleStatus.ASSESSMENT
+    c.save()
+    with pytest.raises(DomainError, match="assessment page"):
+        cycle_transition(cycle=c, to=CycleStatus.PUBLISHED)
+    c.refresh_from_db()
+    assert c.status == CycleStatus.ASSESSMENT

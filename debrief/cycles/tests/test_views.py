@@ -124,10 +124,18 @@ def test_a_cycle_is_planned_from_the_form_with_the_defaults_of_the_service(
     assert created.created_by == personas.county_admin
 
 
-def test_the_create_form_ticks_township_units_and_every_field_by_default(county_admin_client):
+def test_the_create_form_leaves_levels_to_the_host_and_ticks_every_field(
+    county_admin_client, county
+):
     form = county_admin_client.get(url("create")).context["form"]
-    assert form["levels"].value() == [Level.TOWNSHIP, Level.UNIT]
+    assert form["levels"].value() is None  # the level below the host, chosen on save
     assert form["work_fields"].value() == list(Field.values)
+    response = county_admin_client.post(
+        url("create"),
+        {"host": county.qingshi.pk, "year": 2025, "work_fields": list(Field.values)},
+    )
+    assert response.status_code == 302
+    assert Cycle.objects.get(host=county.qingshi).levels == [Level.VILLAGE, Level.UNIT]
 
 
 def test_the_create_form_can_start_with_a_host_chosen_by_the_link(county_admin_client, county):
@@ -293,7 +301,9 @@ def test_once_scheduled_the_detail_links_the_meeting_itself(county_admin_client,
 def test_a_viewer_sees_the_whole_cycle_but_no_workflow_and_no_roster(client, personas, cycle):
     client.force_login(personas.county_viewer)
     content = page(client.get(url("detail", cycle.pk)))
-    assert reverse("reports:cycle_reports", args=[cycle.pk]) in content
+    # The pages that run the cycle are for its managers: no link that would 404.
+    assert reverse("reports:cycle_reports", args=[cycle.pk]) not in content
+    assert reverse("assessments:cycle", args=[cycle.pk]) in content
     assert 'data-testid="workflow"' not in content
     assert url("roster", cycle.pk) not in content
     assert client.get(url("roster", cycle.pk)).status_code == 404

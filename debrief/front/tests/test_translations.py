@@ -17,7 +17,19 @@ from django.urls import reverse
 
 DEBRIEF = Path(__file__).resolve().parents[2]
 # The apps whose catalogues are translated (debrief/lib is installed for its catalogue).
-APPS = ["front", "lib", "accounts", "audit", "people", "orgs", "reports", "meetings", "cycles"]
+APPS = [
+    "front",
+    "lib",
+    "accounts",
+    "audit",
+    "people",
+    "orgs",
+    "reports",
+    "meetings",
+    "cycles",
+    "assessments",
+    "rectification",
+]
 TRANSLATION_CALLS = {"_", "gettext", "gettext_lazy", "ngettext", "ngettext_lazy"}
 PLACEHOLDER = re.compile(r"%\([A-Za-z_][A-Za-z0-9_]*\)[sdif]")
 

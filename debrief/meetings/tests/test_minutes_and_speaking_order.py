@@ -7,7 +7,7 @@ import pytest
 
 from debrief.audit.models import AuditRecord
 from debrief.cycles.models import CycleStatus
-from debrief.cycles.services import cycle_transition, onsite_apply, order_draw
+from debrief.cycles.services import onsite_apply, order_draw
 from debrief.lib.errors import IllegalTransition
 from debrief.meetings.services import (
     AgendaKey,
@@ -31,8 +31,9 @@ def test_the_minutes_are_saved_trimmed_and_audited(meeting_cycle):
 
 def test_the_minutes_of_a_closed_cycle_cannot_change(meeting_cycle):
     meeting = meeting_cycle.meetings.get()
-    for status in (CycleStatus.ASSESSMENT, CycleStatus.PUBLISHED, CycleStatus.CLOSED):
-        cycle_transition(cycle=meeting_cycle, to=status)
+    # The workflow to "closed" passes through graded, published results; this test is
+    # about the minutes of a closed cycle only.
+    type(meeting_cycle).objects.filter(pk=meeting_cycle.pk).update(status=CycleStatus.CLOSED)
     with pytest.raises(IllegalTransition):
         meeting_minutes_save(meeting=meeting, minutes="改写")
     meeting.refresh_from_db()

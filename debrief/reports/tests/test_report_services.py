@@ -139,3 +139,22 @@ def test_attachments_are_checked_by_content_and_stored_under_a_generated_name(
     exe = SimpleUploadedFile("tool.exe", b"MZ", content_type="application/octet-stream")
     with pytest.raises(DomainError, match="Only these file types"):
         attachment_add(report=report, upload=exe)
+
+
+def test_a_report_returned_during_the_meeting_stage_can_be_put_right(open_cycle):
+    import datetime
+
+    from debrief.cycles.models import CycleStatus
+    from debrief.cycles.services import cycle_transition
+    from debrief.meetings.services import meeting_schedule
+
+    report = report_for(open_cycle.reporters.get(organization__code="T001"))
+    report_save(report=report, sections=FULL)
+    report_submit(report=report)
+    meeting_schedule(cycle=open_cycle, date=datetime.date(2026, 1, 15), presider="县委书记")
+    cycle_transition(cycle=open_cycle, to=CycleStatus.MEETING)
+    report_return(report=report, reason="补充数据")
+    report_save(report=report, sections={"achievements": "<p>补充了数据</p>"})
+    report_submit(report=report)
+    report.refresh_from_db()
+    assert report.status == ReportStatus.SUBMITTED
