@@ -3,7 +3,8 @@
 - satisfaction rate (好评率) = (good + fairly good) / valid ratings
 - poor rate = poor / valid ratings
 - weighted score = Σ over groups with at least one rating of (share × group mean
-  points) / Σ of those groups' shares  (DOMAIN.md §2)
+  points) / Σ of those groups' shares  (DOMAIN.md §2), where the withheld groups count
+  as one group: their shares summed, their ratings pooled into one mean
 - rank: by weighted score, highest first; equal scores share a rank ("1, 2, 2, 4").
 
 Group breakdowns are withheld (None) where a group cast fewer ballots than the
@@ -123,6 +124,12 @@ def tally(evaluation: Evaluation, *, include_reasons: bool = True) -> Tally:
         weighted_sum = Decimal(0)
         share_sum = Decimal(0)
         group_results = []
+        # Withheld groups are scored as one pooled group (their shares summed, their
+        # ratings pooled): the score then depends only on what is shown, and cannot
+        # be solved for a small group's ratings.
+        pooled_points = 0
+        pooled_rated = 0
+        pooled_share = Decimal(0)
         for group in groups:
             group_counts = per_group.get(group.pk, dict.fromkeys(GRADES, 0))
             rated = sum(group_counts.values())
@@ -132,8 +139,13 @@ def tally(evaluation: Evaluation, *, include_reasons: bool = True) -> Tally:
             if rated:
                 points = sum(evaluation.points_for(g) * n for g, n in group_counts.items())
                 mean = Decimal(points) / Decimal(rated)
-                weighted_sum += group.share * mean
-                share_sum += group.share
+                if group.pk in withheld:
+                    pooled_points += points
+                    pooled_rated += rated
+                    pooled_share += group.share
+                else:
+                    weighted_sum += group.share * mean
+                    share_sum += group.share
             hidden = group.pk in withheld
             group_results.append(
                 GroupResult(
@@ -145,6 +157,9 @@ def tally(evaluation: Evaluation, *, include_reasons: bool = True) -> Tally:
                     mean_points=None if hidden or mean is None else _quantize(mean, TWO_PLACES),
                 )
             )
+        if pooled_rated:
+            weighted_sum += pooled_share * Decimal(pooled_points) / Decimal(pooled_rated)
+            share_sum += pooled_share
         valid = sum(overall.values())
         satisfied = overall[Grade.GOOD] + overall[Grade.FAIRLY_GOOD]
         results.append(

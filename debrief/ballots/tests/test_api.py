@@ -305,8 +305,10 @@ def test_the_tally_is_409_before_closing_and_200_after_for_the_county(county, pe
     first = data["results"][0]
     assert first["counts"] == {"good": 3, "fairly_good": 0, "average": 0, "poor": 1}
     assert first["satisfaction_rate"] == "0.7500" and first["poor_rate"] == "0.2500"
-    # (30 × 100 + 20 × 0) / (30 + 20): only groups that rated the reporter count.
-    assert first["score"] == "60.00" and first["rank"] == 2
+    # Both groups are withheld (3 ballots beside 1), so they count as one pooled group:
+    # (100 + 100 + 100 + 0) / 4. Weighting them apart would give (30×100 + 20×0)/50 =
+    # 60.00 and, with the shares known, give the lone ballot away.
+    assert first["score"] == "75.00" and first["rank"] == 2
     groups = {g["name"]: g for g in first["groups"]}
     # The lone ballot's group is withheld, and so is 县委常委: shown beside it, its
     # figures would give the lone ballot away by subtraction from the totals.

@@ -36,7 +36,9 @@ def test_a_hand_worked_tally(county, personas):
       领导小组 (3 ballots): good, average, poor     -> mean (100+60+0)/3   = 53.333…
       两代表一委员: no ballots                       -> left out, its share too
       群众代表 (1 ballot): fairly good               -> mean 80 (group withheld: < 3)
-    score = (30×93.333… + 20×53.333… + 30×80) / (30+20+30) = 6266.67/80 = 78.33
+    Withheld groups are pooled (see below): 县委常委 and 群众代表 together hold
+    3 + 1 ratings worth 280 + 80 = 360 points, mean 90, share 30 + 30 = 60; so
+    score = (60×90 + 20×53.333…) / (60+20) = 6466.67/80 = 80.83
     valid 7; satisfaction (3 good + 2 fairly good)/7 = 0.7143;
     poor 1/7 = 0.1429.
     Reporter B gets good from everyone: score 100, rank 1; A rank 2.
@@ -56,7 +58,7 @@ def test_a_hand_worked_tally(county, personas):
     a, b = result.results
     assert a.counts == {"good": 3, "fairly_good": 2, "average": 1, "poor": 1}
     assert a.valid == 7
-    assert a.score == Decimal("78.33")
+    assert a.score == Decimal("80.83")
     assert a.satisfaction_rate == Decimal("0.7143")
     assert a.poor_rate == Decimal("0.1429")
     assert (a.rank, b.rank, b.score) == (2, 1, Decimal("100.00"))
@@ -104,3 +106,42 @@ def test_a_small_group_cannot_be_read_off_by_subtraction(ballots, withheld):
 
     groups = [_Group(pk) for pk in ballots]
     assert withheld_groups(groups, ballots, 3) == withheld  # type: ignore[arg-type]
+
+
+def _public(result):
+    """Everything the tally publishes about the first reporter."""
+    a = result.results[0]
+    return (
+        a.counts,
+        a.score,
+        a.satisfaction_rate,
+        a.poor_rate,
+        [(g.name, g.ballots, g.counts, g.mean_points) for g in a.groups],
+    )
+
+
+def test_the_published_tally_does_not_depend_on_how_a_lone_voter_voted(county, personas):
+    """One 县委常委 ballot, three from 群众代表, four each from the other two groups.
+    Swapping the lone member's rating with a 群众代表 member's rating changes how the
+    lone member voted and nothing else: every published figure must stay the same."""
+    from debrief.ballots.models import Ballot
+
+    ready = make_ready(county, tokens_per_group=4)
+    vote(ready, "县委常委", 0, ["poor", "good"])
+    vote(ready, "基层党员干部群众代表", 0, ["good", "good"])
+    vote(ready, "基层党员干部群众代表", 1, ["good", "good"])
+    vote(ready, "基层党员干部群众代表", 2, ["good", "good"])
+    for n in range(4):
+        vote(ready, "党建工作领导小组成员", n, ["average", "good"])
+        vote(ready, "“两代表一委员”", n, ["fairly_good", "good"])
+    evaluation_close(evaluation=ready.evaluation)
+    before = _public(tally(ready.evaluation))
+
+    lone = Ballot.objects.get(group__name="县委常委")
+    crowd = Ballot.objects.filter(group__name="基层党员干部群众代表").first()
+    assert crowd is not None
+    lone_ratings, crowd_ratings = lone.ratings, crowd.ratings
+    Ballot.objects.filter(pk=lone.pk).update(ratings=crowd_ratings)
+    Ballot.objects.filter(pk=crowd.pk).update(ratings=lone_ratings)
+    after = _public(tally(ready.evaluation))
+    assert after == before
