@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from debrief.accounts.access import Capability, can, get_org_for_user, orgs_for_user, scope_for
 from debrief.orgs.models import Organization, Status
-from debrief.people.models import Post, Title, secretaries_on
+from debrief.people.models import Gender, Post, Title, secretaries_on
 
 PAGE_SIZE = 50
 
@@ -99,6 +99,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "posts": posts,
             "show_inactive": show_inactive,
             "can_edit": can(request.user, Capability.EDIT, org),
+            "titles": Title.choices,
+            "genders": Gender.choices,
             "secretary_title": Title.SECRETARY,
         },
     )
