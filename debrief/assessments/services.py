@@ -83,7 +83,15 @@ RULE_MESSAGES = {
 
 
 def _require_unpublished(cycle: Cycle) -> None:
-    result_set = ResultSet.objects.filter(cycle=cycle).first()
+    """Refuse a change of the inputs once the results are approved. Call it inside the
+    transaction of the change: it locks the cycle's result set (or, before there is one,
+    the cycle, under whose lock results_compute creates it), so that an approval cannot
+    slip in between this check and the change."""
+    result_set = ResultSet.objects.select_for_update().filter(cycle=cycle).first()
+    if result_set is None:
+        Cycle.objects.select_for_update().filter(pk=cycle.pk).first()
+        # Created meanwhile by a computation that held the cycle lock.
+        result_set = ResultSet.objects.select_for_update().filter(cycle=cycle).first()
     if result_set is not None and result_set.status != ResultStatus.DRAFT:
         raise IllegalTransition(_("The results are approved; the inputs can no longer change."))
 
@@ -148,17 +156,29 @@ def daily_score_set(
     )
     if own is not None and not Decimal(0) <= own <= indicator.max_points:
         raise DomainError(_("Self-assessed points lie between 0 and the maximum."))
-    _require_unpublished(reporter.cycle)
-    score, _created = DailyScore.objects.update_or_create(
-        reporter=reporter,
-        indicator=indicator,
-        defaults={
-            "points": value,
-            "evidence": evidence.strip(),
-            "self_points": own,
-            "assessor": actor,
-        },
-    )
+    with transaction.atomic():
+        _require_unpublished(reporter.cycle)
+        score, _created = DailyScore.objects.update_or_create(
+            reporter=reporter,
+            indicator=indicator,
+            defaults={
+                "points": value,
+                "evidence": evidence.strip(),
+                "self_points": own,
+                "assessor": actor,
+            },
+        )
+        audit_record(
+            action="assessment.daily_score",
+            actor=actor,
+            target=str(reporter),
+            organization=reporter.organization,
+            detail={
+                "item": indicator.name,
+                "points": str(value),
+                "self_points": None if own is None else str(own),
+            },
+        )
     return score
 
 
@@ -172,10 +192,19 @@ def adjustment_add(
         raise DomainError(_("Bonus and penalty points are positive numbers."))
     if not reason.strip():
         raise DomainError(_("Give the reason for the bonus or penalty."))
-    _require_unpublished(reporter.cycle)
-    return ScoreAdjustment.objects.create(
-        reporter=reporter, kind=kind, points=value, reason=reason.strip(), assessor=actor
-    )
+    with transaction.atomic():
+        _require_unpublished(reporter.cycle)
+        adjustment = ScoreAdjustment.objects.create(
+            reporter=reporter, kind=kind, points=value, reason=reason.strip(), assessor=actor
+        )
+        audit_record(
+            action="assessment.adjustment_add",
+            actor=actor,
+            target=str(reporter),
+            organization=reporter.organization,
+            detail={"kind": kind, "points": str(value), "reason": reason.strip()[:200]},
+        )
+    return adjustment
 
 
 def debrief_score_set(
@@ -184,10 +213,18 @@ def debrief_score_set(
     value = _decimal(points, _("Points"))
     if not Decimal(0) <= value <= HUNDRED:
         raise DomainError(_("The debriefing score lies between 0 and 100."))
-    _require_unpublished(reporter.cycle)
-    score, _created = DebriefScore.objects.update_or_create(
-        reporter=reporter, defaults={"points": value, "note": note.strip()}
-    )
+    with transaction.atomic():
+        _require_unpublished(reporter.cycle)
+        score, _created = DebriefScore.objects.update_or_create(
+            reporter=reporter, defaults={"points": value, "note": note.strip()}
+        )
+        audit_record(
+            action="assessment.debrief_score",
+            actor=actor,
+            target=str(reporter),
+            organization=reporter.organization,
+            detail={"points": str(value)},
+        )
     return score
 
 
@@ -196,8 +233,8 @@ def veto_set(
 ) -> None:
     if item.scheme.cycle_id != reporter.cycle_id:
         raise DomainError(_("That veto item belongs to another cycle."))
-    _require_unpublished(reporter.cycle)
     with transaction.atomic():
+        _require_unpublished(reporter.cycle)
         if applies:
             Veto.objects.update_or_create(reporter=reporter, item=item, defaults={"note": note})
         else:
@@ -712,14 +749,33 @@ def catalogue_copy(*, cycle: Cycle, actor: Any = None) -> int:
 
 def daily_score_clear(*, reporter: Reporter, indicator: Indicator, actor: Any = None) -> bool:
     """Remove the score of one item; True if there was one."""
-    _require_unpublished(reporter.cycle)
-    deleted, _details = DailyScore.objects.filter(reporter=reporter, indicator=indicator).delete()
+    with transaction.atomic():
+        _require_unpublished(reporter.cycle)
+        deleted, _details = DailyScore.objects.filter(
+            reporter=reporter, indicator=indicator
+        ).delete()
+        if deleted:
+            audit_record(
+                action="assessment.daily_score_clear",
+                actor=actor,
+                target=str(reporter),
+                organization=reporter.organization,
+                detail={"item": indicator.name},
+            )
     return bool(deleted)
 
 
 def debrief_score_clear(*, reporter: Reporter, actor: Any = None) -> bool:
-    _require_unpublished(reporter.cycle)
-    deleted, _details = DebriefScore.objects.filter(reporter=reporter).delete()
+    with transaction.atomic():
+        _require_unpublished(reporter.cycle)
+        deleted, _details = DebriefScore.objects.filter(reporter=reporter).delete()
+        if deleted:
+            audit_record(
+                action="assessment.debrief_score_clear",
+                actor=actor,
+                target=str(reporter),
+                organization=reporter.organization,
+            )
     return bool(deleted)
 
 

@@ -89,6 +89,7 @@ from debrief.cycles.access import (
 from debrief.cycles.models import Cycle, CycleStatus, Reporter
 from debrief.lib.docx import docx_response
 from debrief.lib.errors import DomainError
+from debrief.lib.http import parse_pk
 from debrief.lib.xlsx import MemoryUploadHandler, content_disposition, xlsx_response
 from debrief.orgs.models import Field, Organization
 from debrief.people.models import Person, Post
@@ -441,9 +442,10 @@ def catalogue(request: HttpRequest, cycle_pk: int) -> HttpResponse:
     editing: Indicator | None = None
     wanted = request.POST.get("indicator") if request.method == "POST" else request.GET.get("edit")
     if wanted:
-        if not str(wanted).isdigit():
+        wanted_pk = parse_pk(wanted)
+        if wanted_pk is None:
             raise Http404
-        editing = _indicator_of(cycle, int(wanted))
+        editing = _indicator_of(cycle, wanted_pk)
     if request.method == "POST":
         form = IndicatorForm(request.POST)
         if form.is_valid():
@@ -563,7 +565,7 @@ def _grid_params(request: HttpRequest) -> tuple[str, bool, str]:
     source = request.POST if request.method == "POST" else request.GET
     category = source.get("category", "")
     return (
-        (category if category.isdigit() else ""),
+        (category if parse_pk(category) is not None else ""),
         source.get("self") == "1",
         source.get("page", "1"),
     )
@@ -655,12 +657,12 @@ def scores(request: HttpRequest, cycle_pk: int) -> HttpResponse:
 @require_POST
 def adjustment_remove(request: HttpRequest, cycle_pk: int) -> HttpResponse:
     cycle = get_cycle_for_user(request, cycle_pk, manage=True)
-    pk = request.POST.get("adjustment", "")
-    if not pk.isdigit():
+    pk = parse_pk(request.POST.get("adjustment", ""))
+    if pk is None:
         raise Http404
     adjustment = get_object_or_404(
         ScoreAdjustment.objects.select_related("reporter__cycle", "reporter__organization"),
-        pk=int(pk),
+        pk=pk,
         reporter__cycle=cycle,
     )
     try:
@@ -854,14 +856,16 @@ def history(request: HttpRequest) -> HttpResponse:
     person: Person | None = None
     org_param, person_param = request.GET.get("org", ""), request.GET.get("person", "")
     if org_param:
-        if not org_param.isdigit():
+        org_pk = parse_pk(org_param)
+        if org_pk is None:
             raise Http404
-        org = get_org_for_user(request, int(org_param))
+        org = get_org_for_user(request, org_pk)
         found = published.filter(reporter__organization=org)
     elif person_param:
-        if not person_param.isdigit():
+        person_pk = parse_pk(person_param)
+        if person_pk is None:
             raise Http404
-        person = get_object_or_404(_visible_people(request.user), pk=int(person_param))
+        person = get_object_or_404(_visible_people(request.user), pk=person_pk)
         found = published.filter(reporter__person=person)
     else:
         found = Result.objects.none()

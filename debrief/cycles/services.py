@@ -8,7 +8,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
@@ -62,10 +62,43 @@ def cycle_create(
         raise DomainError(_("Unknown level or field: %(v)s") % {"v": ", ".join(unknown)})
     if not host.is_active:
         raise DomainError(_("%(name)s is no longer active.") % {"name": host.name})
+    taken = _("%(host)s already has a cycle for %(year)d.") % {"host": host.name, "year": year}
     if Cycle.objects.filter(host=host, year=year).exists():
-        raise DomainError(
-            _("%(host)s already has a cycle for %(year)d.") % {"host": host.name, "year": year}
+        raise DomainError(taken)
+    try:
+        cycle = _cycle_insert(
+            host=host,
+            year=year,
+            title=title,
+            levels=levels,
+            fields=fields,
+            reference_date=reference_date,
+            report_deadline=report_deadline,
+            meeting_deadline=meeting_deadline,
+            key_content=key_content,
+            actor=actor,
         )
+    except IntegrityError as error:
+        # Created by a concurrent request between the check and the insert.
+        if Cycle.objects.filter(host=host, year=year).exists():
+            raise DomainError(taken) from error
+        raise
+    return cycle
+
+
+def _cycle_insert(
+    *,
+    host: Organization,
+    year: int,
+    title: str,
+    levels: list[str],
+    fields: list[str],
+    reference_date: datetime.date | None,
+    report_deadline: datetime.date | None,
+    meeting_deadline: datetime.date | None,
+    key_content: str,
+    actor: Any,
+) -> Cycle:
     with transaction.atomic():
         cycle = Cycle.objects.create(
             host=host,
@@ -341,8 +374,22 @@ def reporter_arrange(
                 _("Order %(order)d of session %(session)d is already taken by %(name)s.")
                 % {"order": order, "session": session, "name": clash.person.name}
             )
+        before = {"mode": reporter.mode, "session": reporter.session, "order": reporter.order}
         reporter.mode, reporter.session, reporter.order = mode, session, order
         reporter.save(update_fields=["mode", "session", "order"])
+        audit_record(
+            action="cycle.reporter_arrange",
+            actor=actor,
+            target=str(reporter),
+            organization=reporter.organization,
+            detail={
+                "cycle": cycle.pk,
+                "before": before,
+                "mode": mode,
+                "session": session,
+                "order": order,
+            },
+        )
     return reporter
 
 

@@ -35,7 +35,7 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
-from debrief.lib.xlsx import content_disposition
+from debrief.lib.xlsx import ILLEGAL_CHARACTERS_RE, content_disposition
 
 DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -98,6 +98,22 @@ def cn_date(value: object) -> str:
     return f"{value.year}年{value.month}月{value.day}日"  # type: ignore[attr-defined]
 
 
+# Text -----------------------------------------------------------------------------
+
+
+def clean_text(text: object) -> str:
+    """`text` without the characters XML cannot hold (the control characters other than
+    tab, line feed and carriage return): python-docx raises ValueError on them, so one
+    such character typed into a comment would break the document for good. The same
+    set as debrief.lib.xlsx.escape_cell drops."""
+    return ILLEGAL_CHARACTERS_RE.sub("", "" if text is None else str(text))
+
+
+def add_run(paragraph: Paragraph, text: object = "") -> Run:
+    """`paragraph.add_run(text)` with the XML-illegal characters removed."""
+    return paragraph.add_run(clean_text(text))
+
+
 # Fonts and paragraphs ---------------------------------------------------------------
 
 
@@ -151,9 +167,9 @@ def new_document(*, title: str = "", author: str = "") -> Document:
     _style_fonts(document)
     _page_number_footer(document)
     properties = document.core_properties
-    properties.title = title
-    properties.author = author
-    properties.last_modified_by = author
+    properties.title = clean_text(title)
+    properties.author = clean_text(author)
+    properties.last_modified_by = clean_text(author)
     properties.comments = ""
     return document
 
@@ -166,7 +182,7 @@ def add_title(document: Document, text: str) -> Paragraph:
     paragraph.paragraph_format.line_spacing = TITLE_LINE_SPACING
     paragraph.paragraph_format.space_after = LINE_SPACING
     paragraph.paragraph_format.keep_with_next = True
-    set_run_font(paragraph.add_run(text), TITLE_FONT, TITLE_SIZE)
+    set_run_font(add_run(paragraph, text), TITLE_FONT, TITLE_SIZE)
     return paragraph
 
 
@@ -176,7 +192,7 @@ def add_subtitle(document: Document, text: str) -> Paragraph:
     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
     _indent_chars(paragraph, 0)
     paragraph.paragraph_format.space_after = LINE_SPACING
-    set_run_font(paragraph.add_run(text), HEADING2_FONT, BODY_SIZE)
+    set_run_font(add_run(paragraph, text), HEADING2_FONT, BODY_SIZE)
     return paragraph
 
 
@@ -187,7 +203,7 @@ def add_heading1(document: Document, number: int | None, text: str) -> Paragraph
     paragraph.paragraph_format.keep_with_next = True
     _outline_level(paragraph, 0)
     label = f"{cn_item(number)}{text}" if number is not None else text
-    set_run_font(paragraph.add_run(label), HEADING1_FONT, BODY_SIZE)
+    set_run_font(add_run(paragraph, label), HEADING1_FONT, BODY_SIZE)
     return paragraph
 
 
@@ -198,7 +214,7 @@ def add_heading2(document: Document, number: int | None, text: str) -> Paragraph
     paragraph.paragraph_format.keep_with_next = True
     _outline_level(paragraph, 1)
     label = f"{cn_paren(number)}{text}" if number is not None else text
-    set_run_font(paragraph.add_run(label), HEADING2_FONT, BODY_SIZE)
+    set_run_font(add_run(paragraph, label), HEADING2_FONT, BODY_SIZE)
     return paragraph
 
 
@@ -216,7 +232,7 @@ def add_paragraph(
     _indent_chars(paragraph, INDENT_CHARS if indent else 0)
     if align is not None:
         paragraph.alignment = align
-    set_run_font(paragraph.add_run(text), font, BODY_SIZE, bold=bold)
+    set_run_font(add_run(paragraph, text), font, BODY_SIZE, bold=bold)
     return paragraph
 
 
@@ -246,7 +262,7 @@ def _field(paragraph: Paragraph, instruction: str, placeholder: str) -> None:
     instr.text = f" {instruction} "
     instruction_run._r.append(instr)
     run_with("w:fldChar", **{"w:fldCharType": "separate"})
-    set_run_font(paragraph.add_run(placeholder), PAGE_NUMBER_FONT, PAGE_NUMBER_SIZE)
+    set_run_font(add_run(paragraph, placeholder), PAGE_NUMBER_FONT, PAGE_NUMBER_SIZE)
     run_with("w:fldChar", **{"w:fldCharType": "end"})
 
 
@@ -294,7 +310,7 @@ def _cell_text(cell: object, text: str, *, header: bool, align: WD_ALIGN_PARAGRA
     paragraph.alignment = align
     paragraph.paragraph_format.line_spacing = 1.15
     set_run_font(
-        paragraph.add_run(text),
+        add_run(paragraph, text),
         HEADING1_FONT if header else BODY_FONT,
         TABLE_SIZE,
     )

@@ -19,6 +19,7 @@ from debrief.accounts.access import (
     orgs_for_user,
     require_capability,
 )
+from debrief.lib.http import parse_pk
 from debrief.lib.xlsx import XLSX_CONTENT_TYPE, MemoryUploadHandler, xlsx_response
 from debrief.orgs.excel import export_workbook, import_organizations, template_workbook
 
@@ -103,8 +104,8 @@ def export_orgs(request: HttpRequest) -> HttpResponse:
     """The user's organizations; `?root=<id>` for one subtree of them."""
     require_capability(request, Capability.VIEW)
     orgs = orgs_for_user(request.user)
-    root = request.GET.get("root", "")
-    if root.isdigit():
-        orgs = orgs.filter(path__startswith=get_org_for_user(request, int(root)).path)
+    root = parse_pk(request.GET.get("root", ""))
+    if root is not None:
+        orgs = orgs.filter(path__startswith=get_org_for_user(request, root).path)
     stamp = timezone.localdate().strftime("%Y%m%d")
     return xlsx_response(export_workbook(orgs), f"{_('organizations')}-{stamp}.xlsx")

@@ -672,6 +672,7 @@ def import_progress(
                                 text=row.text,
                                 percent=row.percent or 0,
                                 actor=user,
+                                audit=False,
                             )
                         except DomainError as exc:
                             errors.append(RowError(row.number, "", exc.message))
@@ -899,6 +900,7 @@ def import_problems(
                                 cycle=cycle,
                                 deadline=row.deadline,
                                 actor=user,
+                                audit=False,
                             )
                         except DomainError as exc:
                             errors.append(RowError(row.number, "", exc.message))

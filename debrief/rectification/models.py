@@ -168,7 +168,17 @@ class RectificationPlan(models.Model):
         verbose_name = _("rectification plan")
         verbose_name_plural = _("rectification plans")
         constraints = [
-            models.UniqueConstraint(fields=["organization", "cycle"], name="plan_one_per_org_cycle")
+            models.UniqueConstraint(
+                fields=["organization", "cycle"], name="plan_one_per_org_cycle"
+            ),
+            # NULLs are distinct in the constraint above, so it lets an organization have
+            # any number of plans without a cycle; nulls_distinct=False would say so on
+            # PostgreSQL 15+, but not on SQLite.
+            models.UniqueConstraint(
+                fields=["organization"],
+                condition=models.Q(cycle__isnull=True),
+                name="plan_one_per_org_without_cycle",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -13,7 +13,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.db.models.functions import Substr
 from django.utils import timezone
@@ -55,7 +55,10 @@ def problem_create(
     comment: Any = None,
     deadline: datetime.date | None = None,
     actor: Any = None,
+    audit: bool = True,
 ) -> Problem:
+    """Record a problem. `audit=False` for a bulk import that audits the import as a
+    whole."""
     description = description.strip()
     if not description:
         raise DomainError(_("Describe the problem."))
@@ -65,19 +68,34 @@ def problem_create(
         raise DomainError(_("Unknown severity."))
     if source not in Source.values:
         raise DomainError(_("Unknown problem source."))
-    return Problem.objects.create(
-        organization=organization,
-        responsible_org=organization,
-        category=category,
-        severity=severity,
-        description=description,
-        source=source,
-        cycle=cycle,
-        reporter=reporter,
-        comment=comment,
-        deadline=deadline,
-        created_by=actor,
-    )
+    with transaction.atomic():
+        problem = Problem.objects.create(
+            organization=organization,
+            responsible_org=organization,
+            category=category,
+            severity=severity,
+            description=description,
+            source=source,
+            cycle=cycle,
+            reporter=reporter,
+            comment=comment,
+            deadline=deadline,
+            created_by=actor,
+        )
+        if audit:
+            audit_record(
+                action="problem.create",
+                actor=actor,
+                target=description[:100],
+                organization=organization,
+                detail={
+                    "problem": problem.pk,
+                    "category": category,
+                    "severity": severity,
+                    "source": source,
+                },
+            )
+    return problem
 
 
 def _locked(problem: Problem) -> Problem:
@@ -137,7 +155,10 @@ def problem_plan_set(
     with transaction.atomic():
         problem = _locked(problem)
         _require_owner(actor, problem)
-        if problem.plan_id and not RectificationPlan.objects.get(pk=problem.plan_id).editable:
+        if (
+            problem.plan_id
+            and not RectificationPlan.objects.select_for_update().get(pk=problem.plan_id).editable
+        ):
             raise IllegalTransition(_("The plan has been approved; return it to change items."))
         if problem.status == ProblemStatus.CLOSED:
             raise IllegalTransition(_("A closed item cannot be changed."))
@@ -154,6 +175,18 @@ def problem_plan_set(
                 for title, due in milestones
                 if title.strip()
             )
+        audit_record(
+            action="problem.plan",
+            actor=actor,
+            target=problem.description[:100],
+            organization=problem.organization,
+            detail={
+                "problem": problem.pk,
+                "responsible_person": problem.responsible_person,
+                "responsible_org": responsible_org.pk,
+                "deadline": deadline.isoformat(),
+            },
+        )
     return problem
 
 
@@ -255,10 +288,14 @@ def plan_return(*, plan: RectificationPlan, reason: str, actor: Any = None) -> R
 
 
 def _attach(event: ProblemEvent, files: list[Any]) -> None:
+    """Save `files` as the event's evidence. Every file is checked before any is saved,
+    so that a bad file does not leave the ones before it stored without their event
+    (the transaction rolls back the rows, not the files)."""
     from pathlib import PurePath
 
     from debrief.reports.services import ATTACHMENT_MAX_BYTES, ATTACHMENT_TYPES
 
+    checked: list[tuple[Any, str, str]] = []
     for upload in files:
         name = PurePath(upload.name or "").name[:200]
         suffix = PurePath(name).suffix.lower()
@@ -278,6 +315,8 @@ def _attach(event: ProblemEvent, files: list[Any]) -> None:
             raise DomainError(
                 _("The file's content does not match its type %(t)s.") % {"t": suffix}
             )
+        checked.append((upload, name, content_type))
+    for upload, name, content_type in checked:
         evidence = Evidence(
             event=event, original_name=name, content_type=content_type, size=upload.size
         )
@@ -292,8 +331,10 @@ def progress_add(
     percent: int,
     files: list[Any] | None = None,
     actor: Any = None,
+    audit: bool = True,
 ) -> ProblemEvent:
-    """Add a progress entry (text, percent complete, evidence) to the item's timeline."""
+    """Add a progress entry (text, percent complete, evidence) to the item's timeline.
+    `audit=False` for a bulk import that audits the import as a whole."""
     if not text.strip():
         raise DomainError(_("Describe the progress."))
     if not 0 <= percent <= 100:
@@ -312,6 +353,18 @@ def progress_add(
         if problem.status == ProblemStatus.OPEN:
             problem.status = ProblemStatus.IN_PROGRESS
         problem.save(update_fields=["progress", "status", "updated_at"])
+        if audit:
+            audit_record(
+                action="problem.progress",
+                actor=actor,
+                target=problem.description[:100],
+                organization=problem.organization,
+                detail={
+                    "problem": problem.pk,
+                    "percent": percent,
+                    "files": len(files or []),
+                },
+            )
     return event
 
 
@@ -398,16 +451,30 @@ def problem_to_key_task(
     """Carry an unresolved item into a year's key tasks (重点任务)."""
     if problem.status == ProblemStatus.CLOSED:
         raise DomainError(_("A closed item needs no carrying over."))
+    already = _("This item is already a key task.")
     if KeyTask.objects.filter(source_problem=problem).exists():
-        raise DomainError(_("This item is already a key task."))
-    return KeyTask.objects.create(
-        organization=problem.organization,
-        year=year,
-        title=(title.strip() or problem.description)[:200],
-        description=problem.measures,
-        source_problem=problem,
-        created_by=actor,
-    )
+        raise DomainError(already)
+    try:
+        with transaction.atomic():
+            task = KeyTask.objects.create(
+                organization=problem.organization,
+                year=year,
+                title=(title.strip() or problem.description)[:200],
+                description=problem.measures,
+                source_problem=problem,
+                created_by=actor,
+            )
+            audit_record(
+                action="problem.key_task",
+                actor=actor,
+                target=task.title,
+                organization=problem.organization,
+                detail={"problem": problem.pk, "year": year},
+            )
+    except IntegrityError as error:
+        # Carried over by a concurrent request between the check and the insert.
+        raise DomainError(already) from error
+    return task
 
 
 # -- warnings ------------------------------------------------------------------------

@@ -40,6 +40,7 @@ from debrief.ballots.tally import tally
 from debrief.cycles.access import cycles_for_user, get_cycle_for_user
 from debrief.cycles.models import Cycle, Reporter
 from debrief.lib.errors import DomainError, IllegalTransition
+from debrief.lib.http import parse_pk
 from debrief.orgs.models import Organization
 from debrief.orgs.models import Status as OrgStatus
 from debrief.rectification.access import (
@@ -139,9 +140,9 @@ def _rate(counts: Counts) -> str:
 
 def _node(request: HttpRequest) -> Organization:
     """The organization `?org=` (404 outside the scope), else the user's first root."""
-    raw = request.GET.get("org", "")
-    if raw.isdigit():
-        return get_org_for_user(request, int(raw))
+    pk = parse_pk(request.GET.get("org", ""))
+    if pk is not None:
+        return get_org_for_user(request, pk)
     roots = scope_for(request.user).root_ids
     if not roots:
         raise Http404
@@ -238,8 +239,9 @@ def filtered_problems(request: HttpRequest) -> tuple[QuerySet[Problem], ProblemF
             | Q(responsible_person__icontains=query)
             | Q(organization__name__icontains=query)
         )
-        if query.isdigit():
-            condition |= Q(pk=int(query))
+        number = parse_pk(query)
+        if number is not None:
+            condition |= Q(pk=number)
         problems = problems.filter(condition)
     return problems, form, org
 
@@ -739,11 +741,9 @@ def problem_new(request: HttpRequest) -> HttpResponse:
                 return _to_problem(problem)
     else:
         initial: dict[str, Any] = {}
-        raw = request.GET.get("org", "")
-        if raw.isdigit():
-            initial["organization"] = get_org_for_user(
-                request, int(raw), Capability.REPORT_WRITE
-            ).pk
+        org_pk = parse_pk(request.GET.get("org", ""))
+        if org_pk is not None:
+            initial["organization"] = get_org_for_user(request, org_pk, Capability.REPORT_WRITE).pk
         form = ProblemNewForm(initial=initial, organizations=organizations, cycles=cycles)
     managed = (
         Cycle.objects.filter(host__in=orgs_for_user(request.user, Capability.EDIT))

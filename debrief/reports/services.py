@@ -296,6 +296,13 @@ def attachment_add(*, report: Report, upload: Any, actor: Any = None) -> Any:
         )
         attachment.file.save(name, upload, save=False)
         attachment.save()
+        audit_record(
+            action="report.attachment_add",
+            actor=actor,
+            target=str(report.reporter),
+            organization=report.reporter.organization,
+            detail={"attachment": attachment.pk, "name": name, "size": upload.size},
+        )
     return attachment
 
 
@@ -304,5 +311,13 @@ def attachment_remove(*, attachment: Any, actor: Any = None) -> None:
         report = _locked(attachment.report)
         _require_changeable(report)
         stored = attachment.file.name
+        detail = {"attachment": attachment.pk, "name": attachment.original_name}
         attachment.delete()
+        audit_record(
+            action="report.attachment_remove",
+            actor=actor,
+            target=str(report.reporter),
+            organization=report.reporter.organization,
+            detail=detail,
+        )
         transaction.on_commit(lambda: attachment.file.storage.delete(stored))

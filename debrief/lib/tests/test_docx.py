@@ -163,3 +163,21 @@ def test_the_response_is_a_docx_download_with_the_chinese_file_name():
     assert f"filename*=UTF-8''{quote('会议议程.docx')}" in disposition
     assert response["Cache-Control"] == "no-store"
     assert Document(BytesIO(response.content)).paragraphs[0].text == "内容"
+
+
+def test_text_with_xml_illegal_characters_is_written_without_them():
+    """python-docx raises ValueError on control characters XML cannot hold; every
+    text-writing helper drops them (tab and line feed stay)."""
+    document = new_document(title="标题\x0b", author="作者\x1f")
+    add_title(document, "标\x0b题")
+    add_heading1(document, 1, "一级\x1f标题")
+    add_heading2(document, 1, "二级\x00标题")
+    add_paragraph(document, "正\x1f文\x0c内容\t制表")
+    add_table(document, ["序\x0b号", "内容"], [[1, "单元\x1f格"], [2, None]])
+    reread = _reread(document)
+    texts = [p.text for p in reread.paragraphs]
+    assert texts == ["标题", "一、一级标题", "（一）二级标题", "正文内容\t制表"]
+    cells = [cell.text for row in reread.tables[0].rows for cell in row.cells]
+    assert cells == ["序号", "内容", "1", "单元格", "2", ""]
+    assert reread.core_properties.title == "标题"
+    assert reread.core_properties.author == "作者"

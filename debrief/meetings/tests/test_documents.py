@@ -219,3 +219,23 @@ def test_a_leader_comment_names_the_portfolio_and_each_comment_gets_its_own_bloc
         "（一）存在问题",
         "1.政治学习不够深入（类别：政治建设；程度：严重）",
     ]
+
+
+def test_a_comment_with_a_control_character_does_not_break_the_comments_summary(
+    arranged_meeting, host_client
+):
+    """A control character that XML cannot hold (pasted from another program) is dropped
+    from the document instead of making the download fail."""
+    qingshi = arranged_meeting.reporters().get(person__name="林晓青")
+    comment_record(
+        reporter=qingshi,
+        commenter="张书记",
+        affirmations="成绩\x1f明显",
+        requirements="按期\x1f销号",
+        problems=[ProblemInput("team", "后备干部\x1f储备不足")],
+    )
+    _response, _document, lines = _download(host_client, "comments_docx", arranged_meeting)
+    assert "成绩明显" in lines
+    assert "按期销号" in lines
+    assert any("后备干部储备不足" in line for line in lines)
+    assert not any("\x1f" in line or "\x0b" in line for line in lines)

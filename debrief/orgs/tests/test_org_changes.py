@@ -22,8 +22,12 @@ def test_staff_record_a_new_secretary_and_the_old_term_ends(client, county, pers
         },
     )
     assert response.status_code == 302
-    assert secretary_on(county.qingshi, datetime.date(2026, 3, 1)).name == "新任书记"
-    assert secretary_on(county.qingshi, datetime.date(2026, 2, 28)).name == "林晓青"
+    new, old = (
+        secretary_on(county.qingshi, datetime.date(2026, 3, 1)),
+        secretary_on(county.qingshi, datetime.date(2026, 2, 28)),
+    )
+    assert new is not None and new.name == "新任书记"
+    assert old is not None and old.name == "林晓青"
     assert AuditRecord.objects.filter(action="post.assign").exists()
 
 
