@@ -12,7 +12,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from debrief.accounts.access import Capability, get_org_for_user, scope_for
@@ -26,7 +26,7 @@ from debrief.people.services import post_assign, post_end
 
 class PostAssignForm(forms.Form):
     title = forms.ChoiceField(label=gettext_lazy("Post"), choices=Title.choices)
-    name = forms.CharField(label=gettext_lazy("Name"), max_length=50)
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=50)
     gender = forms.ChoiceField(label=gettext_lazy("Gender"), choices=Gender.choices)
     ethnicity = forms.CharField(label=gettext_lazy("Ethnicity"), max_length=20, required=False)
     phone = forms.CharField(label=gettext_lazy("Phone"), max_length=20, required=False)

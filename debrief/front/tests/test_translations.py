@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ APPS = [
     "cycles",
     "assessments",
     "rectification",
+    "ballots",
 ]
 TRANSLATION_CALLS = {"_", "gettext", "gettext_lazy", "ngettext", "ngettext_lazy"}
 PLACEHOLDER = re.compile(r"%\([A-Za-z_][A-Za-z0-9_]*\)[sdif]")
@@ -202,3 +204,32 @@ def test_org_tree_and_home_are_chinese_by_default_and_english_on_request(
     assert "组织树" not in html
     html = _page(client.get(reverse("front:home")))
     assert "Organization department administrator" in html
+
+
+def test_the_ballot_page_is_chinese_by_default_and_english_on_request(
+    county: Any, personas: Any
+) -> None:
+    from debrief.ballots.tests.conftest import make_ready
+    from debrief.ballots.tests.web import HttpsClient
+
+    ready = make_ready(county, reason_required_for_poor=True, max_good_share=Decimal("0.6"))
+    token = ready.tokens["县委常委"][0]
+    client = HttpsClient()
+    html = _page(client.get(reverse("ballots_public:phone", args=[token])))
+    assert 'lang="zh-hans"' in html
+    assert "民主测评" in html
+    first = ready.reporter_ids[0]
+    grades = {"good": "好", "fairly_good": "较好", "average": "一般", "poor": "差"}
+    for grade, label in grades.items():
+        assert f'data-grade="{grade}" data-testid="grade-{first}-{grade}">{label}<' in html
+    assert "已评" in html and ">提交<" in html
+    assert "评为“差”的理由（必填）" in html
+    assert 'data-ready="可以提交。"' in html
+    assert "%(s)s秒后重试（第%(n)s次）" in html  # the retry message phone.js fills in
+    assert "Submit" not in html and "Rated" not in html
+
+    client.cookies["django_language"] = "en"
+    html = _page(client.get(reverse("ballots_public:phone", args=[token])))
+    assert 'lang="en"' in html
+    assert ">Good<" in html and ">Submit<" in html
+    assert "民主测评" not in html
