@@ -312,12 +312,13 @@ def main() -> None:
     from django.db import connection
 
     connection.close()
-    from debrief.ballots.models import Ballot, Evaluation
+    from debrief.ballots.models import Evaluation
     from debrief.ballots.services import evaluation_close
+    from debrief.ballots.tally import receipts as published_receipts
 
     evaluation = Evaluation.objects.get(pk=evaluation_id)
     closed = evaluation_close(evaluation=evaluation)
-    stored = set(Ballot.objects.filter(evaluation=evaluation).values_list("receipt", flat=True))
+    stored = set(published_receipts(evaluation))
     accepted: dict[str, str] = {}
     mismatched_retries = 0
     errors = 0

@@ -211,12 +211,28 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Ballot tokens are part of the ballot addresses (/v/<token>, /api/v1/ballot/<token>):
+# the filter replaces them with "<token>" wherever Django logs a path.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"ballot_tokens": {"()": "debrief.ballots.logging.BallotTokenFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["ballot_tokens"]},
+    },
     "root": {"handlers": ["console"], "level": env_str("DEBRIEF_LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # A logger's filter applies before any handler, including Django's own
+        # (console when DEBUG, mail_admins) on the "django" logger.
+        "django.request": {"filters": ["ballot_tokens"]},
+        "django.server": {
+            "handlers": ["console"],
+            "level": "INFO",
+            "propagate": False,
+            "filters": ["ballot_tokens"],
+        },
+    },
 }
 
 DEBRIEF_NAV_TITLE = _("Debrief")

@@ -74,6 +74,7 @@ from debrief.ballots.models import (
     Evaluation,
     EvaluationItem,
     EvaluationStatus,
+    Receipt,
     VoterGroup,
 )
 from debrief.cycles.models import Cycle, CycleStatus, Mode, Reporter
@@ -2061,17 +2062,13 @@ def _write(archive: _Archive) -> ImportReport:
                 if "items" in stored:
                     stored["items"] = {str(item_ids[n]): g for n, g in stored["items"].items()}
                 ratings[str(reporters[key].pk)] = stored
-            rows.append(
-                Ballot(
-                    evaluation=evaluation,
-                    group=groups[ballot.group],
-                    ratings=ratings,
-                    receipt=_new_receipt(receipts),
-                )
-            )
+            rows.append(Ballot(evaluation=evaluation, group=groups[ballot.group], ratings=ratings))
+        # Fresh receipts, in their own table and linked to no ballot, as at voting.
+        codes = [Receipt(evaluation=evaluation, code=_new_receipt(receipts)) for _ in rows]
         # As at closing: stored in random order, so row order tells nothing.
         random.SystemRandom().shuffle(rows)
         Ballot.objects.bulk_create(rows, batch_size=1000)
+        Receipt.objects.bulk_create(codes, batch_size=1000)
         counts["evaluations"] += 1
         counts["ballots"] += len(rows)
 

@@ -121,7 +121,8 @@ def _submit(request: HttpRequest, token: str) -> HttpResponse:
         return too_large
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        # RecursionError: nesting deeper than the parser follows ("[[[[…").
         return error_response(400, "bad_request", _("The request body is not valid JSON."))
     if not isinstance(data, dict):
         return error_response(

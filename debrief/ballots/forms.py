@@ -25,6 +25,7 @@ class SetupForm(forms.Form):
         max_value=Decimal(100),
         decimal_places=1,
         help_text=_(
+            # xgettext:no-python-format
             "For example 60: a ballot rating more than 60% good is invalid. Empty: no limit."
         ),
     )

@@ -7,10 +7,16 @@ Secrecy rests on keeping *who voted* and *what was voted* apart:
 - `Participation` says that a token has been used: one row per token (unique), with a
   digest of the token and the phone's ballot id so that a retry of the same ballot is
   recognised. Without the token's plain text the digest joins to nothing.
-- `Ballot` says what was voted: a random UUID, the group, the ratings and a receipt.
-  No token, no time, no sequence number. When the evaluation closes, its ballots are
-  rewritten in random order in the closing transaction, so neither their physical
-  order nor their transaction ids follow the order in which they arrived.
+- `Ballot` says what was voted: a random UUID, the group and the ratings. No token,
+  no receipt, no time, no sequence number.
+- `Receipt` holds the receipt codes shown to voters and published after closing, in a
+  table of their own with a random UUID and nothing that points to a ballot: a voter
+  shows their receipt to others, and a receipt stored with the ballot would let
+  anyone with database access who learns it read that voter's ballot.
+
+When the evaluation closes, its ballots and its receipts are each rewritten in random
+order in the closing transaction, so neither their physical order nor their
+transaction ids follow the order in which they arrived.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import uuid
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from debrief.meetings.models import Meeting
 
@@ -71,6 +78,8 @@ class Evaluation(models.Model):
         decimal_places=3,
         null=True,
         blank=True,
+        # The help text is not %-formatted: its "%" is a plain percent sign.
+        # xgettext:no-python-format
         help_text=_("For example 0.6: a ballot rating more than 60% of reporters good is invalid."),
     )
     reason_required_for_poor = models.BooleanField(
@@ -102,7 +111,7 @@ class EvaluationItem(models.Model):
     """An optional item rated per reporter besides the overall grade."""
 
     evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="items")
-    name = models.CharField(_("item"), max_length=100)
+    name = models.CharField(pgettext_lazy("evaluation item", "item"), max_length=100)
     order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -173,12 +182,23 @@ class Ballot(models.Model):
     group = models.ForeignKey(VoterGroup, on_delete=models.PROTECT, related_name="+")
     # {"<reporter id>": {"grade": "good", "reason": "...", "items": {"<item id>": "good"}}}
     ratings = models.JSONField()
-    receipt = models.CharField(max_length=16)
+
+    def __str__(self) -> str:
+        return f"ballot {self.pk}"
+
+
+class Receipt(models.Model):
+    """A counted ballot's receipt. Written in the same transaction as the ballot but
+    linked to nothing: no ballot key, no shared id, no time, no sequence."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.PROTECT, related_name="+")
+    code = models.CharField(max_length=16)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["evaluation", "receipt"], name="ballot_receipt_unique")
+            models.UniqueConstraint(fields=["evaluation", "code"], name="receipt_unique")
         ]
 
     def __str__(self) -> str:
-        return self.receipt
+        return self.code

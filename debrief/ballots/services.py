@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import random
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -38,6 +39,7 @@ from debrief.ballots.models import (
     EvaluationStatus,
     Grade,
     Participation,
+    Receipt,
     VoterGroup,
 )
 from debrief.cycles.models import CycleStatus
@@ -265,8 +267,9 @@ def evaluation_open(*, evaluation: Evaluation, actor: Any = None) -> Evaluation:
 
 def evaluation_close(*, evaluation: Evaluation, actor: Any = None) -> int:
     """Close the evaluation and return the number of ballots. Calling it again returns
-    the same number. The ballots are rewritten in random order in the same
-    transaction, so their storage order tells nothing about arrival order."""
+    the same number. The ballots and, separately, the receipts are rewritten in random
+    order in the same transaction, so neither table's storage order (nor its
+    transaction ids) tells anything about arrival order."""
     with transaction.atomic():
         locked = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
         if locked.status == EvaluationStatus.CLOSED:
@@ -274,18 +277,24 @@ def evaluation_close(*, evaluation: Evaluation, actor: Any = None) -> int:
             return locked.closed_count
         if locked.status != EvaluationStatus.OPEN:
             raise IllegalTransition(_("The evaluation has not been opened."))
-        rows = list(
-            Ballot.objects.filter(evaluation=locked).values("id", "group_id", "ratings", "receipt")
-        )
+        rows = list(Ballot.objects.filter(evaluation=locked).values("id", "group_id", "ratings"))
+        codes = list(Receipt.objects.filter(evaluation=locked).values("id", "code"))
         participations = Participation.objects.filter(evaluation=locked).count()
-        if participations != len(rows):
+        if not participations == len(rows) == len(codes):
             raise RuntimeError(
-                f"evaluation {locked.pk}: {participations} participations but {len(rows)} ballots"
+                f"evaluation {locked.pk}: {participations} participations, "
+                f"{len(rows)} ballots, {len(codes)} receipts"
             )
-        random.SystemRandom().shuffle(rows)
+        shuffle = random.SystemRandom().shuffle
+        shuffle(rows)
+        shuffle(codes)
         Ballot.objects.filter(evaluation=locked).delete()
         Ballot.objects.bulk_create(
             [Ballot(evaluation=locked, **row) for row in rows], batch_size=1000
+        )
+        Receipt.objects.filter(evaluation=locked).delete()
+        Receipt.objects.bulk_create(
+            [Receipt(evaluation=locked, **row) for row in codes], batch_size=1000
         )
         locked.status = EvaluationStatus.CLOSED
         locked.closed_at = timezone.now()
@@ -306,15 +315,15 @@ def evaluation_close(*, evaluation: Evaluation, actor: Any = None) -> int:
 
 
 def _purge_dead_ballot_rows() -> None:
-    """Remove the old row versions the close left behind (PostgreSQL keeps them until
-    vacuum). Runs after commit, outside any transaction."""
+    """Remove the old row versions of ballots and receipts the close left behind
+    (PostgreSQL keeps them until vacuum). Runs after commit, outside any transaction."""
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         return
     try:
         with connection.cursor() as cursor:
-            cursor.execute("VACUUM ballots_ballot")
+            cursor.execute("VACUUM ballots_ballot, ballots_receipt")
     except Exception:  # the close itself succeeded; autovacuum will do it later
-        log.warning("could not vacuum the ballot table after closing", exc_info=True)
+        log.warning("could not vacuum the ballot tables after closing", exc_info=True)
 
 
 # -- the ballot -----------------------------------------------------------------------
@@ -345,6 +354,15 @@ def ballot_form(*, token: str) -> BallotForm:
     _plain, row = _token_row(token)
     voted = Participation.objects.filter(token=row).exists()
     return BallotForm(evaluation=row.evaluation, token=row, voted=voted)
+
+
+_ALLOWED_CONTROLS = frozenset("\t\n")
+
+
+def _has_forbidden_characters(text: str) -> bool:
+    """Control characters other than tab and newline (NUL cannot even be stored in
+    PostgreSQL), and lone surrogates, which cannot be encoded."""
+    return any(unicodedata.category(c) in ("Cc", "Cs") and c not in _ALLOWED_CONTROLS for c in text)
 
 
 def validate_ratings(
@@ -378,10 +396,18 @@ def validate_ratings(
                 % {"n": position, "m": MAX_REASON_LENGTH}
             )
             continue
+        reason = reason.replace("\r\n", "\n")
+        if _has_forbidden_characters(reason):
+            errors.append(
+                _("The reason in rating %(n)d contains control characters.") % {"n": position}
+            )
+            continue
         if grade == Grade.POOR and evaluation.reason_required_for_poor and not reason.strip():
             errors.append(_("Rating %(n)d is poor and needs a reason.") % {"n": position})
         entry: dict[str, Any] = {"grade": grade}
-        if reason.strip():
+        # A reason belongs to a poor rating only (the phone offers the box for 差
+        # alone); one sent with another grade is dropped.
+        if grade == Grade.POOR and reason.strip():
             entry["reason"] = reason.strip()
         items = rating.get("items") or {}
         if item_ids:
@@ -484,11 +510,11 @@ def ballot_submit(*, token: str, ballot_id: str, ratings: Any) -> Recorded:
                 row.pk, evaluation.pk, digest
             ):
                 Ballot.objects.create(
-                    evaluation_id=evaluation.pk,
-                    group_id=row.group_id,
-                    ratings=stored,
-                    receipt=receipt,
+                    evaluation_id=evaluation.pk, group_id=row.group_id, ratings=stored
                 )
+                # Its own table and nothing linking it to the ballot; a receipt already
+                # taken (the same ballot id on another token) fails here.
+                Receipt.objects.create(evaluation_id=evaluation.pk, code=receipt)
                 return Recorded(receipt=receipt, created=True)
             existing = (
                 Participation.objects.filter(token=row).values_list("digest", flat=True).first()

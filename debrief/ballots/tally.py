@@ -19,7 +19,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from debrief.ballots.models import Ballot, Evaluation, EvaluationStatus, Grade, VoterGroup
+from debrief.ballots.models import (
+    Ballot,
+    Evaluation,
+    EvaluationStatus,
+    Grade,
+    Receipt,
+    VoterGroup,
+)
 from debrief.cycles.models import Reporter
 from debrief.lib.errors import IllegalTransition
 
@@ -110,7 +117,8 @@ def tally(evaluation: Evaluation, *, include_reasons: bool = True) -> Tally:
         for reporter_key, entry in ratings.items():
             reporter_id = int(reporter_key)
             counts[reporter_id][group_id][entry["grade"]] += 1
-            if include_reasons and entry.get("reason"):
+            # Reasons are the reasons for 差; any other grade's are not shown.
+            if include_reasons and entry["grade"] == Grade.POOR and entry.get("reason"):
                 reasons[reporter_id].append(entry["reason"])
 
     withheld = withheld_groups(groups, ballots_per_group, evaluation.min_group_size)
@@ -206,4 +214,4 @@ def receipts(evaluation: Evaluation) -> list[str]:
     """Every counted receipt, sorted, so voters can check theirs was counted."""
     if evaluation.status != EvaluationStatus.CLOSED:
         raise IllegalTransition("Receipts are published once the evaluation is closed.")
-    return sorted(Ballot.objects.filter(evaluation=evaluation).values_list("receipt", flat=True))
+    return sorted(Receipt.objects.filter(evaluation=evaluation).values_list("code", flat=True))

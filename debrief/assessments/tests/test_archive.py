@@ -38,8 +38,9 @@ from debrief.assessments.services import (
     veto_set,
 )
 from debrief.audit.models import AuditRecord
-from debrief.ballots.models import Ballot, BallotToken, Evaluation, Participation
+from debrief.ballots.models import Ballot, BallotToken, Evaluation, Participation, Receipt
 from debrief.ballots.services import ballot_submit, evaluation_close
+from debrief.ballots.tally import receipts
 from debrief.ballots.tests.conftest import make_ready
 from debrief.cycles.models import Cycle, CycleStatus, Reporter
 from debrief.cycles.services import cycle_transition
@@ -238,9 +239,11 @@ def test_ballots_round_trip_anonymously_with_fresh_receipts(archived):
     assert imported.status == "closed" and imported.closed_count == 4 == report.counts["ballots"]
     assert not BallotToken.objects.filter(evaluation=imported).exists()
     assert not Participation.objects.filter(evaluation=imported).exists()
-    old = set(Ballot.objects.filter(evaluation=source).values_list("receipt", flat=True))
-    new = list(Ballot.objects.filter(evaluation=imported).values_list("receipt", flat=True))
-    assert len(set(new)) == 4 and not old & set(new)
+    old = set(Receipt.objects.filter(evaluation=source).values_list("code", flat=True))
+    new = list(Receipt.objects.filter(evaluation=imported).values_list("code", flat=True))
+    assert len(old) == 4 and len(set(new)) == 4 and not old & set(new)
+    assert Ballot.objects.filter(evaluation=imported).count() == 4
+    assert receipts(imported) == sorted(new)
 
     def by_org(evaluation):
         code = {

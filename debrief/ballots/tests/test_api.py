@@ -48,6 +48,13 @@ def ballot(ready, ballot_id: str | None = None, grade: str = "good") -> dict:
     return {"ballot_id": ballot_id or str(uuid.uuid4()), "ratings": all_good(ready, grade)}
 
 
+def in_english(client):
+    """Ask for the English pages: for a test that matches the English text of a page
+    (pages speak Chinese by default; see debrief/front/tests/test_translations.py)."""
+    client.cookies["django_language"] = "en"
+    return client
+
+
 # The form -------------------------------------------------------------------------------
 
 
@@ -145,6 +152,7 @@ def test_another_ballot_on_a_used_token_is_409_token_used(county, personas, clie
 
 def test_a_ballot_before_opening_is_409_not_open(county, personas, client):
     ready = make_ready(county, open_it=False)
+    in_english(client)
     response = post(client, token_of(ready), {"ballot_id": str(uuid.uuid4()), "ratings": []})
     assert response.status_code == 409
     assert_documented(response, BALLOT, "post")
@@ -155,6 +163,7 @@ def test_a_ballot_before_opening_is_409_not_open(county, personas, client):
 def test_a_ballot_after_closing_is_409_not_open(county, personas, client):
     ready = make_ready(county)
     evaluation_close(evaluation=ready.evaluation)
+    in_english(client)
     response = post(client, token_of(ready), ballot(ready))
     assert response.status_code == 409
     assert_documented(response, BALLOT, "post")
@@ -169,6 +178,7 @@ def test_an_invalid_ballot_is_422_and_names_every_problem(county, personas, clie
         {"reporter": ready.reporter_ids[0], "grade": "poor"},
         {"reporter": 999999, "grade": "good"},
     ]
+    in_english(client)
     response = post(client, token_of(ready), {"ballot_id": str(uuid.uuid4()), "ratings": ratings})
     assert response.status_code == 422
     assert_documented(response, BALLOT, "post")
@@ -194,6 +204,31 @@ def test_a_body_that_is_not_a_json_object_is_400(county, personas, client, body)
     assert response.status_code == 400
     assert_documented(response, BALLOT, "post")
     assert response.json()["error"] == "bad_request"
+
+
+def test_a_body_nested_too_deep_for_the_parser_is_400(county, personas, client):
+    ready = make_ready(county, tokens_per_group=1)
+    response = post(client, token_of(ready), b"[" * 60_000)
+    assert response.status_code == 400
+    assert_documented(response, BALLOT, "post")
+    assert response.json()["error"] == "bad_request"
+    assert Participation.objects.count() == 0
+
+
+@pytest.mark.parametrize("reason", [r"推进\u0000不力", r"\u001b[31m", r"\ud800"])
+def test_a_reason_with_a_control_character_is_422_naming_the_rating(
+    county, personas, client, reason
+):
+    ready = make_ready(county, tokens_per_group=1)
+    body = json.dumps(ballot(ready, grade="poor")).replace(
+        '"grade": "poor"}', f'"grade": "poor", "reason": "{reason}"}}', 1
+    )
+    response = post(client, token_of(ready), body)
+    assert response.status_code == 422
+    assert_documented(response, BALLOT, "post")
+    errors = response.json()["errors"]  # in the page's language: English or Chinese
+    assert len(errors) == 1 and "1" in errors[0]
+    assert Participation.objects.count() == 0 and Ballot.objects.count() == 0
 
 
 def test_a_body_over_64_kb_is_413_and_records_nothing(county, personas, client):

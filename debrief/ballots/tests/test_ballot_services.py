@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 
 from debrief.ballots.codes import ALPHABET, TOKEN_LENGTH, format_token, normalize_token, receipt_for
-from debrief.ballots.models import Ballot, BallotToken, EvaluationStatus, Participation
+from debrief.ballots.models import Ballot, BallotToken, EvaluationStatus, Participation, Receipt
 from debrief.ballots.services import (
     EvaluationNotOpen,
     InvalidBallot,
@@ -51,6 +51,7 @@ def test_a_ballot_is_recorded_with_a_receipt(ready):
     )
     assert recorded.created and recorded.receipt == receipt_for(ballot_id)
     assert Ballot.objects.count() == 1 and Participation.objects.count() == 1
+    assert list(Receipt.objects.values_list("code", flat=True)) == [recorded.receipt]
 
 
 def test_the_same_ballot_id_again_returns_the_same_receipt_and_records_nothing(ready):
@@ -58,7 +59,7 @@ def test_the_same_ballot_id_again_returns_the_same_receipt_and_records_nothing(r
     first = ballot_submit(token=token, ballot_id=ballot_id, ratings=all_good(ready))
     again = ballot_submit(token=token, ballot_id=ballot_id, ratings=all_good(ready))
     assert not again.created and again.receipt == first.receipt
-    assert Ballot.objects.count() == 1
+    assert Ballot.objects.count() == 1 and Receipt.objects.count() == 1
 
 
 def test_a_different_ballot_id_on_a_used_token_is_refused(ready):
@@ -173,10 +174,12 @@ def test_closing_keeps_every_ballot_and_receipt(ready):
         ballot_submit(token=t, ballot_id=str(uuid.uuid4()), ratings=all_good(ready)).receipt
         for t in list(ready.tokens.values())[1]
     }
-    before = sorted(Ballot.objects.values_list("id", "receipt"))
+    ballots = sorted(Ballot.objects.values_list("id", "ratings"))
+    codes = sorted(Receipt.objects.values_list("id", "code"))
     evaluation_close(evaluation=ready.evaluation)
-    assert sorted(Ballot.objects.values_list("id", "receipt")) == before
-    assert set(Ballot.objects.values_list("receipt", flat=True)) == receipts
+    assert sorted(Ballot.objects.values_list("id", "ratings")) == ballots
+    assert sorted(Receipt.objects.values_list("id", "code")) == codes
+    assert set(Receipt.objects.values_list("code", flat=True)) == receipts
 
 
 def test_an_opened_evaluation_cannot_be_reconfigured(ready):
@@ -200,8 +203,30 @@ def test_a_group_with_issued_tokens_cannot_be_removed(county, personas):
 
 def test_the_ballot_row_carries_no_token_no_time_and_no_sequence(ready):
     fields = {f.name for f in Ballot._meta.get_fields()}
-    assert fields == {"id", "evaluation", "group", "ratings", "receipt"}
+    assert fields == {"id", "evaluation", "group", "ratings"}
     assert Ballot._meta.pk.get_internal_type() == "UUIDField"
+
+
+def test_the_receipt_is_stored_apart_from_the_ballot_and_points_to_nothing_but_its_evaluation(
+    ready,
+):
+    assert {f.name for f in Receipt._meta.get_fields()} == {"id", "evaluation", "code"}
+    assert Receipt._meta.pk.get_internal_type() == "UUIDField"
+    recorded = ballot_submit(
+        token=first_token(ready), ballot_id=str(uuid.uuid4()), ratings=all_good(ready)
+    )
+    receipt, ballot = Receipt.objects.get(), Ballot.objects.get()
+    assert receipt.code == recorded.receipt and receipt.pk != ballot.pk
+    assert recorded.receipt not in str(ballot.ratings)
+
+
+def test_a_ballot_id_used_on_another_token_is_refused_and_records_nothing(ready):
+    tokens = next(iter(ready.tokens.values()))
+    ballot_id = str(uuid.uuid4())
+    ballot_submit(token=tokens[0], ballot_id=ballot_id, ratings=all_good(ready))
+    with pytest.raises(TokenUsed):
+        ballot_submit(token=tokens[1], ballot_id=ballot_id, ratings=all_good(ready))
+    assert Ballot.objects.count() == Receipt.objects.count() == Participation.objects.count() == 1
     participation_fields = {f.name for f in Participation._meta.get_fields()}
     assert participation_fields == {"id", "token", "evaluation", "digest"}
 
@@ -215,3 +240,34 @@ def test_the_cycle_cannot_leave_the_meeting_stage_while_the_evaluation_is_open(r
         cycle_transition(cycle=cycle, to=CycleStatus.ASSESSMENT)
     evaluation_close(evaluation=ready.evaluation)
     cycle_transition(cycle=cycle, to=CycleStatus.ASSESSMENT)
+
+
+def test_a_reason_is_kept_only_with_a_poor_rating(ready):
+    ratings = [
+        {"reporter": ready.reporter_ids[0], "grade": "good", "reason": "表扬一下"},
+        {"reporter": ready.reporter_ids[1], "grade": "poor", "reason": " 推进不力 "},
+    ]
+    ballot_submit(token=first_token(ready), ballot_id=str(uuid.uuid4()), ratings=ratings)
+    assert Ballot.objects.get().ratings == {
+        str(ready.reporter_ids[0]): {"grade": "good"},
+        str(ready.reporter_ids[1]): {"grade": "poor", "reason": "推进不力"},
+    }
+
+
+@pytest.mark.parametrize("character", ["\x00", "\x07", "\x1b", "\x7f", "\x85", "\r", "\ud800"])
+def test_a_reason_with_a_control_character_is_invalid_and_names_the_rating(ready, character):
+    ratings = all_good(ready, "poor")
+    ratings[1]["reason"] = f"推进{character}不力"
+    with pytest.raises(InvalidBallot) as error:
+        ballot_submit(token=first_token(ready), ballot_id=str(uuid.uuid4()), ratings=ratings)
+    assert error.value.status == 422
+    assert error.value.errors == ["The reason in rating 2 contains control characters."]
+    assert not Ballot.objects.exists() and not Participation.objects.exists()
+
+
+def test_a_reason_may_hold_tabs_and_line_breaks(ready):
+    ratings = all_good(ready, "poor")
+    ratings[0]["reason"] = "一、推进不力\r\n二、\t整改慢"
+    ballot_submit(token=first_token(ready), ballot_id=str(uuid.uuid4()), ratings=ratings)
+    stored = Ballot.objects.get().ratings[str(ready.reporter_ids[0])]
+    assert stored["reason"] == "一、推进不力\n二、\t整改慢"

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from django.db import connection, connections
 
-from debrief.ballots.models import Ballot, Participation
+from debrief.ballots.models import Ballot, Participation, Receipt
 from debrief.ballots.services import (
     BallotError,
     EvaluationNotOpen,
@@ -52,7 +52,7 @@ def test_500_tokens_voting_at_once_give_exactly_500_ballots(county, personas):
         results = list(pool.map(lambda t: submit(t, str(uuid.uuid4()), ratings), tokens))
     assert all(not isinstance(r, Exception) and r.created for r in results)
     assert len({r.receipt for r in results}) == 500
-    assert Ballot.objects.count() == 500
+    assert Ballot.objects.count() == 500 == Receipt.objects.count()
     assert Participation.objects.count() == 500
     assert evaluation_close(evaluation=ready.evaluation) == 500
 
@@ -93,7 +93,7 @@ def test_one_ballot_id_replayed_concurrently_gives_1_ballot_and_identical_receip
     assert not [r for r in results if isinstance(r, Exception)]
     assert len({r.receipt for r in results}) == 1
     assert sum(r.created for r in results) == 1
-    assert Ballot.objects.count() == 1
+    assert Ballot.objects.count() == 1 == Receipt.objects.count()
 
 
 def test_closing_during_heavy_voting_returns_the_same_count_every_time(county, personas):
@@ -135,15 +135,17 @@ def _rank_correlation(order: list[int]) -> float:
     return 1 - 6 * d2 / (n * (n * n - 1))
 
 
-def test_nothing_joins_a_participation_row_to_its_ballot(county, personas):
+def test_nothing_joins_a_participation_row_or_a_receipt_to_its_ballot(county, personas):
     ready = make_ready(county, tokens_per_group=20)
     tokens = [t for group in ready.tokens.values() for t in group]
     # Each voter leaves a distinct reason so that we, the test, can follow the
-    # ballots; the system must give no way of doing so.
+    # ballots (and remembers their receipt); the system must give no way of doing so.
+    voter_of_receipt = {}
     for n, token in enumerate(tokens):
-        ratings = all_good(ready)
+        ratings = all_good(ready, "poor")
         ratings[0]["reason"] = f"voter-{n:03d}"
-        ballot_submit(token=token, ballot_id=str(uuid.uuid4()), ratings=ratings)
+        recorded = ballot_submit(token=token, ballot_id=str(uuid.uuid4()), ratings=ratings)
+        voter_of_receipt[recorded.receipt] = n
     evaluation_close(evaluation=ready.evaluation)
 
     def voter_of(ratings: dict) -> int:
@@ -154,6 +156,8 @@ def test_nothing_joins_a_participation_row_to_its_ballot(county, personas):
         physical = cursor.fetchall()
         cursor.execute("SELECT xmin::text FROM ballots_participation")
         participation_xmins = {row[0] for row in cursor.fetchall()}
+        cursor.execute("SELECT code, id::text, xmin::text FROM ballots_receipt ORDER BY ctid")
+        receipt_rows = cursor.fetchall()
     import json
 
     def parse(value: Any) -> dict:
@@ -176,4 +180,26 @@ def test_nothing_joins_a_participation_row_to_its_ballot(county, personas):
             connection.cursor(), "ballots_ballot"
         )
     }
-    assert columns == {"id", "evaluation_id", "group_id", "ratings", "receipt"}
+    assert columns == {"id", "evaluation_id", "group_id", "ratings"}
+
+    # The receipts: the same, on their own.
+    receipt_order = [voter_of_receipt[code] for code, _id, _x in receipt_rows]
+    receipt_id_order = [
+        voter_of_receipt[code] for code, _id, _x in sorted(receipt_rows, key=lambda r: r[1])
+    ]
+    assert sorted(receipt_order) == list(range(80))
+    assert abs(_rank_correlation(receipt_order)) < 0.5
+    assert abs(_rank_correlation(receipt_id_order)) < 0.5
+    receipt_xmins = {x for _c, _id, x in receipt_rows}
+    assert receipt_xmins == set(ballot_xmins)  # all rewritten by the close
+    assert not receipt_xmins & participation_xmins
+    receipt_columns = {
+        c.name
+        for c in connection.introspection.get_table_description(
+            connection.cursor(), "ballots_receipt"
+        )
+    }
+    assert receipt_columns == {"id", "evaluation_id", "code"}
+    # Nor do the two orders follow each other: a receipt's row position tells nothing
+    # of its ballot's.
+    assert abs(_rank_correlation([physical_order.index(v) for v in receipt_order])) < 0.5

@@ -36,6 +36,13 @@ def first_token(ready) -> str:
     return ready.tokens["县委常委"][0]
 
 
+def in_english(client):
+    """Ask for the English pages: for a test that matches the English text of a page
+    (pages speak Chinese by default; see debrief/front/tests/test_translations.py)."""
+    client.cookies["django_language"] = "en"
+    return client
+
+
 def test_the_ballot_page_opens_without_login_and_sets_no_cookie(county, personas, client):
     ready = make_ready(county)
     response = client.get(page_url(first_token(ready)))
@@ -70,7 +77,7 @@ def test_the_page_has_four_grade_buttons_per_reporter_and_the_test_ids(county, p
 
 def test_reason_boxes_and_item_buttons_appear_when_the_form_has_them(county, personas, client):
     ready = make_ready(county, reason_required_for_poor=True, items=["政治建设", "党建责任"])
-    html = client.get(page_url(first_token(ready))).content.decode()
+    html = in_english(client).get(page_url(first_token(ready))).content.decode()
     reporter = ready.reporter_ids[0]
     assert 'id="reason-template"' in html and "Reason for poor (required)" in html
     assert 'data-reason-poor="1"' in html and 'data-items="2"' in html

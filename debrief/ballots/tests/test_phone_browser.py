@@ -16,7 +16,7 @@ from django.contrib.staticfiles.handlers import StaticFilesHandler
 from django.db import connections
 from django.test.testcases import LiveServerThread
 
-from debrief.ballots.models import Ballot, Participation
+from debrief.ballots.models import Ballot, Participation, Receipt
 from debrief.ballots.tests.conftest import make_ready
 from debrief.ballots.tests.web import fresh_cache_fixture, web_settings_fixture  # noqa: F401
 
@@ -113,12 +113,13 @@ def test_a_voter_rates_everyone_submits_and_sees_the_receipt_again_after_reload(
     assert uuid.UUID(stored["id"]).version == 4
     assert "payload" not in stored and "draft" not in stored  # ratings are not kept
     ballot = Ballot.objects.get()
-    assert ballot.receipt == receipt.inner_text()
+    code = Receipt.objects.get().code
+    assert code == receipt.inner_text()
     assert ballot.ratings[str(first)] == {"grade": "poor", "reason": "推进不力"}
 
     page.reload()
     page.get_by_test_id("receipt").wait_for(state="visible")
-    assert page.get_by_test_id("receipt").inner_text() == ballot.receipt
+    assert page.get_by_test_id("receipt").inner_text() == code
     assert page.get_by_test_id("state-voted").count() == 1
     assert not problems, problems
 
@@ -164,7 +165,7 @@ def test_a_lost_answer_is_retried_with_the_same_ballot_id_until_it_arrives(
     page.get_by_test_id("receipt").wait_for(state="visible", timeout=20000)
     assert len(sent) == 3 and len(set(sent)) == 1
     assert Ballot.objects.count() == 1 and Participation.objects.count() == 1
-    assert page.get_by_test_id("receipt").inner_text() == Ballot.objects.get().receipt
+    assert page.get_by_test_id("receipt").inner_text() == Receipt.objects.get().code
     assert not [p for p in problems if "503" not in p and "Failed to load" not in p]
 
 
@@ -200,6 +201,6 @@ def test_a_phone_reopened_after_a_lost_answer_gets_the_receipt_of_its_recorded_b
     page.reload()  # the server says the code is used; the phone still holds its ballot
     assert page.get_by_test_id("state-voted").count() == 1
     page.get_by_test_id("receipt").wait_for(state="visible")
-    assert page.get_by_test_id("receipt").inner_text() == Ballot.objects.get().receipt
+    assert page.get_by_test_id("receipt").inner_text() == Receipt.objects.get().code
     assert Ballot.objects.count() == 1 and Participation.objects.count() == 1
     assert not [p for p in problems if "Failed to load" not in p and "ERR_FAILED" not in p]

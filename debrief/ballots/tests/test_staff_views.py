@@ -54,6 +54,13 @@ def page(name: str, ready_or_meeting) -> str:
     return reverse(f"ballots:{name}", args=[meeting_pk])
 
 
+def in_english(client):
+    """Ask for the English pages: for a test that matches the English text of a page
+    (pages speak Chinese by default; see debrief/front/tests/test_translations.py)."""
+    client.cookies["django_language"] = "en"
+    return client
+
+
 SETUP = {
     "points_good": "100",
     "points_fairly_good": "85",
@@ -130,7 +137,7 @@ def test_points_that_rise_from_good_to_poor_are_refused_with_the_reason(
     county, personas, client_for
 ):
     meeting = a_meeting(county)
-    response = client_for("county_admin").post(
+    response = in_english(client_for("county_admin")).post(
         page("setup", meeting), {**SETUP, "points_poor": "90"}
     )
     assert response.status_code == 400
@@ -143,7 +150,7 @@ def test_the_groups_editor_replaces_the_groups_and_refuses_shares_not_adding_to_
 ):
     ready = make_ready(county, tokens_per_group=1, open_it=False)
     BallotToken.objects.all().delete()  # a group with tokens cannot be removed
-    admin = client_for("county_admin")
+    admin = in_english(client_for("county_admin"))
     bad = admin.post(page("groups", ready), groups_post([("常委", "30"), ("群众", "60")]))
     assert bad.status_code == 400 and "add up to 100" in bad.content.decode()
     good = admin.post(page("groups", ready), groups_post([("常委", "40"), ("群众", "60")], 2))
@@ -159,7 +166,7 @@ def test_an_open_evaluation_shows_its_form_read_only(county, personas, client_fo
     html = client_for("county_admin").get(page("evaluation", ready)).content.decode()
     assert 'data-testid="setup-summary"' in html
     assert 'data-testid="setup-form"' not in html and 'data-testid="groups-form"' not in html
-    response = client_for("county_admin").post(page("setup", ready), SETUP)
+    response = in_english(client_for("county_admin")).post(page("setup", ready), SETUP)
     assert response.status_code == 400
     assert "cannot be changed" in response.content.decode()
 
@@ -231,7 +238,7 @@ def test_csv_cells_are_escaped_against_formula_injection(county, personas, clien
 
 def test_the_page_says_the_plain_tokens_exist_only_in_the_download(county, personas, client_for):
     ready = make_ready(county, tokens_per_group=2, open_it=False)
-    html = client_for("county_admin").get(page("evaluation", ready)).content.decode()
+    html = in_english(client_for("county_admin")).get(page("evaluation", ready)).content.decode()
     assert 'data-testid="tokens-warning"' in html
     assert "only in the download" in html
     assert html.count('data-testid="token-row"') == 4
@@ -252,7 +259,7 @@ def test_open_and_close_ask_for_confirmation_and_closing_reports_the_count(
     county, personas, client_for
 ):
     ready = make_ready(county, open_it=False)
-    admin = client_for("county_admin")
+    admin = in_english(client_for("county_admin"))
     html = admin.get(page("evaluation", ready)).content.decode()
     assert 'data-testid="evaluation-open" data-confirm="' in html
     assert admin.post(page("open", ready)).status_code == 302
@@ -276,7 +283,7 @@ def test_opening_outside_the_meeting_stage_shows_the_reason(county, personas, cl
     cycle = ready.evaluation.meeting.cycle
     cycle.status = CycleStatus.ASSESSMENT
     cycle.save(update_fields=["status"])
-    response = client_for("county_admin").post(page("open", ready), follow=True)
+    response = in_english(client_for("county_admin")).post(page("open", ready), follow=True)
     assert "review-meeting stage" in response.content.decode()
     ready.evaluation.refresh_from_db()
     assert ready.evaluation.status == EvaluationStatus.DRAFT
@@ -351,7 +358,7 @@ def test_the_results_page_shows_every_figure_and_withholds_the_lone_group(
     closed_with_a_lone_voter, client_for
 ):
     ready = closed_with_a_lone_voter
-    html = client_for("county_admin").get(page("tally", ready)).content.decode()
+    html = in_english(client_for("county_admin")).get(page("tally", ready)).content.decode()
     assert html.count('data-testid="tally-row"') == 2
     assert "7 ballots counted" in html
     # Reporter 1: good 4, fairly good 1, average 1, poor 1; satisfaction 5/7, poor 1/7.

@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import pytest
 
+from debrief.ballots.models import Ballot
 from debrief.ballots.services import ballot_submit, evaluation_close
 from debrief.ballots.tally import receipts, tally
 from debrief.ballots.tests.conftest import make_ready
@@ -145,3 +146,31 @@ def test_the_published_tally_does_not_depend_on_how_a_lone_voter_voted(county, p
     Ballot.objects.filter(pk=crowd.pk).update(ratings=lone_ratings)
     after = _public(tally(ready.evaluation))
     assert after == before
+
+
+def test_a_reason_given_with_a_grade_other_than_poor_is_neither_recorded_nor_listed(
+    county, personas
+):
+    ready = make_ready(county, tokens_per_group=3)
+    vote(ready, "县委常委", 0, ["good", "poor"], reasons=["表扬", "推进不力"])
+    vote(ready, "县委常委", 1, ["average", "fairly_good"], reasons=["一般般", "还行"])
+    evaluation_close(evaluation=ready.evaluation)
+    assert all(
+        "reason" not in entry or entry["grade"] == "poor"
+        for ratings in Ballot.objects.values_list("ratings", flat=True)
+        for entry in ratings.values()
+    )
+    a, b = tally(ready.evaluation).results
+    assert a.reasons == [] and b.reasons == ["推进不力"]
+
+
+def test_the_tally_lists_only_reasons_for_poor_even_if_others_were_stored(county, personas):
+    """Ballots stored before the rule (or imported) may carry other grades' reasons."""
+    ready = make_ready(county, tokens_per_group=3)
+    vote(ready, "县委常委", 0, ["good", "poor"], reasons=["", "推进不力"])
+    evaluation_close(evaluation=ready.evaluation)
+    ballot = Ballot.objects.get()
+    ballot.ratings[str(ready.reporter_ids[0])]["reason"] = "表扬"
+    ballot.save()
+    a, b = tally(ready.evaluation).results
+    assert a.reasons == [] and b.reasons == ["推进不力"]
