@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from debrief.cycles.access import get_cycle_for_user
 from debrief.cycles.models import Reporter
+from debrief.lib.actions import perform
 from debrief.lib.docx import docx_response
 from debrief.lib.errors import DomainError
 from debrief.meetings import documents
@@ -220,12 +221,11 @@ def attendance(request: HttpRequest, pk: int, venue_pk: int) -> HttpResponse:
 @require_POST
 def start(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _meeting_for(request, pk)
-    try:
-        meeting_start(meeting=meeting, actor=request.user)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("The meeting has started."))
+    perform(
+        request,
+        lambda: meeting_start(meeting=meeting, actor=request.user),
+        _("The meeting has started."),
+    )
     return redirect("meetings:detail", meeting.pk)
 
 
@@ -233,12 +233,11 @@ def start(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def end(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _meeting_for(request, pk)
-    try:
-        meeting_end(meeting=meeting, actor=request.user)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("The meeting has ended."))
+    perform(
+        request,
+        lambda: meeting_end(meeting=meeting, actor=request.user),
+        _("The meeting has ended."),
+    )
     return redirect("meetings:detail", meeting.pk)
 
 

@@ -39,6 +39,7 @@ from debrief.ballots.models import Evaluation, EvaluationStatus
 from debrief.ballots.tally import tally
 from debrief.cycles.access import cycles_for_user, get_cycle_for_user
 from debrief.cycles.models import Cycle, Reporter
+from debrief.lib.actions import perform
 from debrief.lib.errors import DomainError, IllegalTransition
 from debrief.lib.http import parse_pk
 from debrief.orgs.models import Organization
@@ -663,12 +664,11 @@ def plan_approve_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def plan_file_view(request: HttpRequest, pk: int) -> HttpResponse:
     plan = get_plan_for_user(request, pk)
-    try:
-        plan_file(plan=plan, actor=request.user)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("The plan has been filed with the level above."))
+    perform(
+        request,
+        lambda: plan_file(plan=plan, actor=request.user),
+        _("The plan has been filed with the level above."),
+    )
     return redirect("rectification:plan", plan.pk)
 
 
@@ -676,12 +676,11 @@ def plan_file_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def plan_accept_view(request: HttpRequest, pk: int) -> HttpResponse:
     plan = get_plan_for_user(request, pk)
-    try:
-        plan_accept(plan=plan, actor=request.user)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("The plan has been accepted."))
+    perform(
+        request,
+        lambda: plan_accept(plan=plan, actor=request.user),
+        _("The plan has been accepted."),
+    )
     return redirect("rectification:plan", plan.pk)
 
 
