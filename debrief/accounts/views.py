@@ -25,6 +25,7 @@ from debrief.accounts import services
 from debrief.accounts.access import Capability, require_capability
 from debrief.accounts.forms import GrantCreateForm, GrantSearchForm, LoginForm, UserCreateForm
 from debrief.accounts.models import Role, User
+from debrief.lib.actions import perform
 from debrief.lib.errors import DomainError
 
 PAGE_SIZE = 50
@@ -176,20 +177,16 @@ def grant_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     require_capability(request, Capability.MANAGE_ACCOUNTS)
     # Grants outside the administrator's organizations do not exist for them.
     grant = get_object_or_404(services.grants_managed_by(request.user), pk=pk)
-    try:
-        services.grant_revoke(grant=grant, actor=request.user, request=request)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(
-            request,
-            _("Revoked: %(user)s, %(role)s of %(organization)s.")
-            % {
-                "user": grant.user.username,
-                "role": grant.get_role_display(),
-                "organization": grant.organization.name,
-            },
-        )
+    perform(
+        request,
+        lambda: services.grant_revoke(grant=grant, actor=request.user, request=request),
+        _("Revoked: %(user)s, %(role)s of %(organization)s.")
+        % {
+            "user": grant.user.username,
+            "role": grant.get_role_display(),
+            "organization": grant.organization.name,
+        },
+    )
     return _back(request)
 
 
@@ -204,12 +201,13 @@ def _managed_user(request: HttpRequest, pk: int) -> User:
 @require_POST
 def user_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
     user = _managed_user(request, pk)
-    try:
-        services.user_set_active(user=user, active=False, actor=request.user, request=request)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("Account %(name)s deactivated.") % {"name": user.username})
+    perform(
+        request,
+        lambda: services.user_set_active(
+            user=user, active=False, actor=request.user, request=request
+        ),
+        _("Account %(name)s deactivated.") % {"name": user.username},
+    )
     return _back(request)
 
 
@@ -217,10 +215,11 @@ def user_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def user_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
     user = _managed_user(request, pk)
-    try:
-        services.user_set_active(user=user, active=True, actor=request.user, request=request)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("Account %(name)s reactivated.") % {"name": user.username})
+    perform(
+        request,
+        lambda: services.user_set_active(
+            user=user, active=True, actor=request.user, request=request
+        ),
+        _("Account %(name)s reactivated.") % {"name": user.username},
+    )
     return _back(request)

@@ -370,6 +370,14 @@ def results_compute(*, cycle: Cycle, actor: Any = None) -> ResultSet:
     return result_set
 
 
+def _locked_result(result: Result) -> Result:
+    return (
+        Result.objects.select_for_update()
+        .select_related("result_set__cycle__host")
+        .get(pk=result.pk)
+    )
+
+
 def result_adjust(*, result: Result, grade: str, reason: str, actor: Any = None) -> Result:
     """Change a draft result's grade by hand. The computed grade stays recorded."""
     if grade not in Grade.values:
@@ -377,11 +385,7 @@ def result_adjust(*, result: Result, grade: str, reason: str, actor: Any = None)
     if not reason.strip():
         raise DomainError(_("A manual adjustment needs a reason."))
     with transaction.atomic():
-        result = (
-            Result.objects.select_for_update()
-            .select_related("result_set__cycle__host")
-            .get(pk=result.pk)
-        )
+        result = _locked_result(result)
         if result.result_set.status != ResultStatus.DRAFT:
             raise IllegalTransition(_("Approved results are changed by a correction."))
         reasons = [r for r in result.reasons if r.get("rule") != "manual"]
@@ -503,11 +507,7 @@ def result_correct(*, result: Result, grade: str, reason: str, actor: Any = None
     if not reason.strip():
         raise DomainError(_("A correction needs a reason."))
     with transaction.atomic():
-        result = (
-            Result.objects.select_for_update()
-            .select_related("result_set__cycle__host")
-            .get(pk=result.pk)
-        )
+        result = _locked_result(result)
         if result.result_set.status != ResultStatus.PUBLISHED:
             raise IllegalTransition(
                 _("Only published results are corrected; adjust a draft instead.")

@@ -87,6 +87,7 @@ from debrief.cycles.access import (
     reporters_for_user,
 )
 from debrief.cycles.models import Cycle, CycleStatus, Reporter
+from debrief.lib.actions import perform
 from debrief.lib.docx import docx_response
 from debrief.lib.errors import DomainError
 from debrief.lib.http import parse_pk
@@ -286,19 +287,18 @@ def approve(request: HttpRequest, cycle_pk: int) -> HttpResponse:
     elif not form.is_valid():
         messages.error(request, _("Give the date of the approval."))
     else:
-        try:
-            results_approve(
+        perform(
+            request,
+            lambda: results_approve(
                 result_set=result_set,
                 approved_on=form.cleaned_data["approved_on"],
                 approval_document=form.cleaned_data["approval_document"],
                 # Document text: the circular and the letters name the approving body.
                 approved_by=form.cleaned_data["approved_by"].strip() or f"{cycle.host.name}常委会",
                 actor=request.user,
-            )
-        except DomainError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, _("The results are recorded as approved."))
+            ),
+            _("The results are recorded as approved."),
+        )
     return _overview(cycle)
 
 
@@ -309,12 +309,11 @@ def reopen(request: HttpRequest, cycle_pk: int) -> HttpResponse:
     result_set = _result_set(cycle)
     if result_set is None:
         raise Http404
-    try:
-        results_reopen(result_set=result_set, actor=request.user)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("The results are back to draft."))
+    perform(
+        request,
+        lambda: results_reopen(result_set=result_set, actor=request.user),
+        _("The results are back to draft."),
+    )
     return _overview(cycle)
 
 
@@ -325,12 +324,11 @@ def publish(request: HttpRequest, cycle_pk: int) -> HttpResponse:
     result_set = _result_set(cycle)
     if result_set is None:
         raise Http404
-    try:
-        results_publish(result_set=result_set, actor=request.user)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("The results are published."))
+    perform(
+        request,
+        lambda: results_publish(result_set=result_set, actor=request.user),
+        _("The results are published."),
+    )
     return _overview(cycle)
 
 
@@ -665,12 +663,11 @@ def adjustment_remove(request: HttpRequest, cycle_pk: int) -> HttpResponse:
         pk=pk,
         reporter__cycle=cycle,
     )
-    try:
-        adjustment_delete(adjustment=adjustment, actor=request.user)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("The bonus or penalty is removed."))
+    perform(
+        request,
+        lambda: adjustment_delete(adjustment=adjustment, actor=request.user),
+        _("The bonus or penalty is removed."),
+    )
     target = request.POST.get("next", "")
     if not target or not url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -724,17 +721,16 @@ def adjust(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Choose a grade."))
     else:
-        try:
-            result_adjust(
+        perform(
+            request,
+            lambda: result_adjust(
                 result=result,
                 grade=form.cleaned_data["grade"],
                 reason=form.cleaned_data["reason"],
                 actor=request.user,
-            )
-        except DomainError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, _("The grade is adjusted."))
+            ),
+            _("The grade is adjusted."),
+        )
     return redirect(_results_url(result))
 
 
@@ -746,17 +742,16 @@ def correct(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Choose a grade."))
     else:
-        try:
-            result_correct(
+        perform(
+            request,
+            lambda: result_correct(
                 result=result,
                 grade=form.cleaned_data["grade"],
                 reason=form.cleaned_data["reason"],
                 actor=request.user,
-            )
-        except DomainError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, _("The correction is recorded."))
+            ),
+            _("The correction is recorded."),
+        )
     return redirect(_results_url(result))
 
 

@@ -40,6 +40,7 @@ from debrief.ballots.slips import MAX_SLIPS_PER_DOWNLOAD, public_base_url, slips
 from debrief.ballots.tally import GRADES, tally
 from debrief.cycles.access import get_cycle_for_user
 from debrief.cycles.models import CycleStatus
+from debrief.lib.actions import perform
 from debrief.lib.docx import docx_response
 from debrief.lib.errors import DomainError
 from debrief.lib.xlsx import content_disposition, xlsx_response
@@ -210,12 +211,11 @@ def tokens(request: HttpRequest, meeting_pk: int) -> HttpResponse:
 @require_POST
 def open_evaluation(request: HttpRequest, meeting_pk: int) -> HttpResponse:
     evaluation = _evaluation_for(request, meeting_pk)
-    try:
-        evaluation_open(evaluation=evaluation, actor=request.user)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("The evaluation is open: voters can now submit ballots."))
+    perform(
+        request,
+        lambda: evaluation_open(evaluation=evaluation, actor=request.user),
+        _("The evaluation is open: voters can now submit ballots."),
+    )
     return _back(evaluation.meeting)
 
 

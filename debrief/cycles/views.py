@@ -38,6 +38,7 @@ from debrief.cycles.forms import (
     ReporterAddForm,
 )
 from debrief.cycles.models import Cycle, CycleStatus, Mode, Reporter
+from debrief.lib.actions import perform
 from debrief.lib.errors import DomainError
 from debrief.orgs.models import Field, Level
 
@@ -246,14 +247,11 @@ def _labels(choices: list[tuple[str, Any]], values: list[str]) -> list[str]:
 def cycle_transition(request: HttpRequest, pk: int) -> HttpResponse:
     cycle = get_cycle_for_user(request, pk, manage=True)
     to = request.POST.get("to", "")
-    try:
-        services.cycle_transition(cycle=cycle, to=to, actor=request.user)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(
-            request, _("The cycle is now “%(status)s”.") % {"status": CycleStatus(to).label}
-        )
+    perform(
+        request,
+        lambda: services.cycle_transition(cycle=cycle, to=to, actor=request.user),
+        lambda: _("The cycle is now “%(status)s”.") % {"status": CycleStatus(to).label},
+    )
     return redirect("cycles:detail", pk=cycle.pk)
 
 
@@ -371,12 +369,11 @@ def reporter_remove(request: HttpRequest, pk: int, reporter_pk: int) -> HttpResp
     cycle = get_cycle_for_user(request, pk, manage=True)
     reporter = _reporter_of(cycle, reporter_pk)
     display = reporter.display
-    try:
-        services.reporter_remove(reporter=reporter, actor=request.user)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("%(name)s was removed from the roster.") % {"name": display})
+    perform(
+        request,
+        lambda: services.reporter_remove(reporter=reporter, actor=request.user),
+        _("%(name)s was removed from the roster.") % {"name": display},
+    )
     return _roster_url(cycle)
 
 
@@ -395,18 +392,17 @@ def reporter_arrange(request: HttpRequest, pk: int, reporter_pk: int) -> HttpRes
         )
         return _roster_url(cycle, anchor)
     data = form.cleaned_data
-    try:
-        services.reporter_arrange(
+    perform(
+        request,
+        lambda: services.reporter_arrange(
             reporter=reporter,
             mode=data["mode"],
             session=data["session"],
             order=data["order"],
             actor=request.user,
-        )
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("%(name)s: saved.") % {"name": reporter.display})
+        ),
+        _("%(name)s: saved.") % {"name": reporter.display},
+    )
     return _roster_url(cycle, anchor)
 
 
@@ -437,20 +433,16 @@ def onsite_apply(request: HttpRequest, pk: int) -> HttpResponse:
             )
     else:
         chosen = form.cleaned_data["reporters"]
-    try:
-        services.onsite_apply(cycle=cycle, reporter_ids=chosen, actor=request.user)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(
-            request,
-            ngettext(
-                "%(n)d reporter speaks on-site; the others report in writing.",
-                "%(n)d reporters speak on-site; the others report in writing.",
-                len(chosen),
-            )
-            % {"n": len(chosen)},
+    perform(
+        request,
+        lambda: services.onsite_apply(cycle=cycle, reporter_ids=chosen, actor=request.user),
+        ngettext(
+            "%(n)d reporter speaks on-site; the others report in writing.",
+            "%(n)d reporters speak on-site; the others report in writing.",
+            len(chosen),
         )
+        % {"n": len(chosen)},
+    )
     return _roster_url(cycle, "suggestions")
 
 

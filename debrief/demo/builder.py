@@ -435,6 +435,7 @@ def build_people(rng: random.Random, tree: DemoTree) -> DemoPeople:
             title=p.title,
             start_date=p.start,
             end_date=p.end,
+            audit=False,  # the demo's history; the build itself is audited once
         )
         if p.title == Title.SECRETARY and p.end is None:
             secretaries[p.organization.code] = p.person  # the later term wins

@@ -201,19 +201,16 @@ def attendance(request: HttpRequest, pk: int, venue_pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Attendance is a whole number, zero or more."))
     else:
-        try:
-            venue_attendance(
+        perform(
+            request,
+            lambda: venue_attendance(
                 venue=venue,
                 expected=form.cleaned_data["expected"],
                 present=form.cleaned_data["present"],
                 actor=request.user,
-            )
-        except DomainError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(
-                request, _("Attendance at %(venue)s is recorded.") % {"venue": venue.name}
-            )
+            ),
+            _("Attendance at %(venue)s is recorded.") % {"venue": venue.name},
+        )
     return redirect(reverse("meetings:detail", args=[meeting.pk]) + "#venues")
 
 
@@ -249,14 +246,13 @@ def minutes(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("The minutes could not be saved."))
     else:
-        try:
-            meeting_minutes_save(
+        perform(
+            request,
+            lambda: meeting_minutes_save(
                 meeting=meeting, minutes=form.cleaned_data["minutes"], actor=request.user
-            )
-        except DomainError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, _("The minutes are saved."))
+            ),
+            _("The minutes are saved."),
+        )
     return redirect(reverse("meetings:detail", args=[meeting.pk]) + "#minutes")
 
 

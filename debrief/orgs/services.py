@@ -8,12 +8,14 @@ lock the parent rows they touch so that two writers cannot hand out the same seg
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext as _
 
+from debrief.audit.services import audit_record
 from debrief.lib.errors import DomainError
 from debrief.orgs.models import (
     ALLOWED_FIELDS,
@@ -161,21 +163,38 @@ def org_move(*, org: Organization, new_parent: Organization | None) -> None:
         org.refresh_from_db()
 
 
-def org_dissolve(*, org: Organization, on: datetime.date) -> None:
+def org_dissolve(
+    *, org: Organization, on: datetime.date, actor: Any = None, request: Any = None
+) -> None:
     """Mark `org` dissolved. Its active children must be moved or dissolved first."""
-    if not org.is_active:
-        raise DomainError(_("%(name)s is no longer active.") % {"name": org.name})
-    if org.children.filter(status=Status.ACTIVE).exists():
-        raise DomainError(
-            _("%(name)s still has active subordinate organizations; move or dissolve them first.")
-            % {"name": org.name}
+    with transaction.atomic():
+        org = Organization.objects.select_for_update().get(pk=org.pk)
+        if not org.is_active:
+            raise DomainError(_("%(name)s is no longer active.") % {"name": org.name})
+        if org.children.filter(status=Status.ACTIVE).exists():
+            raise DomainError(
+                _(
+                    "%(name)s still has active subordinate organizations; "
+                    "move or dissolve them first."
+                )
+                % {"name": org.name}
+            )
+        org.status = Status.DISSOLVED
+        org.dissolved_on = on
+        org.save(update_fields=["status", "dissolved_on", "updated_at"])
+        audit_record(
+            action="org.dissolve", actor=actor, target=org.name, organization=org, request=request
         )
-    org.status = Status.DISSOLVED
-    org.dissolved_on = on
-    org.save(update_fields=["status", "dissolved_on", "updated_at"])
 
 
-def org_merge(*, org: Organization, into: Organization, on: datetime.date) -> int:
+def org_merge(
+    *,
+    org: Organization,
+    into: Organization,
+    on: datetime.date,
+    actor: Any = None,
+    request: Any = None,
+) -> int:
     """Merge `org` into `into`: its active children move under `into`; `org` keeps its
     history with status merged. Returns how many children moved."""
     if org.pk == into.pk:
@@ -196,4 +215,12 @@ def org_merge(*, org: Organization, into: Organization, on: datetime.date) -> in
         org.dissolved_on = on
         org.merged_into = into
         org.save(update_fields=["status", "dissolved_on", "merged_into", "updated_at"])
+        audit_record(
+            action="org.merge",
+            actor=actor,
+            target=f"{org.name} → {into.name}",
+            organization=org,
+            request=request,
+            detail={"children_moved": len(children)},
+        )
     return len(children)

@@ -1,14 +1,13 @@
 """Changes made from an organization's page: posts and terms, dissolving, merging.
 
-Every change goes through the services (debrief/orgs/services.py,
-debrief/people/services.py) and is audited there or here in the same transaction."""
+Every change is one service call (debrief/orgs/services.py, debrief/people/services.py),
+which checks the rules and writes the audit record."""
 
 from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
@@ -16,12 +15,11 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from debrief.accounts.access import Capability, get_org_for_user, scope_for
-from debrief.audit.services import audit_record
-from debrief.lib.errors import DomainError
+from debrief.lib.actions import perform
 from debrief.orgs.models import Organization
 from debrief.orgs.services import org_dissolve, org_merge
-from debrief.people.models import Gender, Person, Post, Title
-from debrief.people.services import post_assign, post_end
+from debrief.people.models import Gender, Post, Title
+from debrief.people.services import person_take_post, post_end
 
 
 class PostAssignForm(forms.Form):
@@ -66,35 +64,22 @@ def post_new(request: HttpRequest, pk: int) -> HttpResponse:
         _form_errors(request, form)
         return _back(org)
     data = form.cleaned_data
-    try:
-        with transaction.atomic():
-            person = Person.objects.create(
-                name=data["name"].strip(),
-                gender=data["gender"],
-                ethnicity=data["ethnicity"].strip(),
-                phone=data["phone"].strip(),
-            )
-            post = post_assign(
-                person=person,
-                organization=org,
-                title=data["title"],
-                start_date=data["start_date"],
-            )
-            audit_record(
-                action="post.assign",
-                actor=request.user,
-                target=str(post),
-                organization=org,
-                request=request,
-            )
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(
-            request,
-            _("%(person)s recorded as %(post)s.")
-            % {"person": person.name, "post": post.get_title_display()},
-        )
+    perform(
+        request,
+        lambda: person_take_post(
+            name=data["name"],
+            gender=data["gender"],
+            ethnicity=data["ethnicity"],
+            phone=data["phone"],
+            organization=org,
+            title=data["title"],
+            start_date=data["start_date"],
+            actor=request.user,
+            request=request,
+        ),
+        _("%(person)s recorded as %(post)s.")
+        % {"person": data["name"].strip(), "post": Title(data["title"]).label},
+    )
     return _back(org)
 
 
@@ -108,20 +93,13 @@ def post_close(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         _form_errors(request, form)
         return _back(org)
-    try:
-        with transaction.atomic():
-            post_end(post=post, end_date=form.cleaned_data["date"])
-            audit_record(
-                action="post.end",
-                actor=request.user,
-                target=str(post),
-                organization=org,
-                request=request,
-            )
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("The term has ended."))
+    perform(
+        request,
+        lambda: post_end(
+            post=post, end_date=form.cleaned_data["date"], actor=request.user, request=request
+        ),
+        _("The term has ended."),
+    )
     return _back(org)
 
 
@@ -133,22 +111,13 @@ def dissolve(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         _form_errors(request, form)
         return _back(org)
-    try:
-        with transaction.atomic():
-            org_dissolve(org=org, on=form.cleaned_data["date"])
-            audit_record(
-                action="org.dissolve",
-                actor=request.user,
-                target=org.name,
-                organization=org,
-                request=request,
-            )
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(
-            request, _("%(name)s is dissolved; its history is kept.") % {"name": org.name}
-        )
+    perform(
+        request,
+        lambda: org_dissolve(
+            org=org, on=form.cleaned_data["date"], actor=request.user, request=request
+        ),
+        _("%(name)s is dissolved; its history is kept.") % {"name": org.name},
+    )
     return _back(org)
 
 
@@ -164,21 +133,11 @@ def merge(request: HttpRequest, pk: int) -> HttpResponse:
     if into is None or not scope_for(request.user).allows(into, Capability.EDIT):
         messages.error(request, _("No organization you can change has that code."))
         return _back(org)
-    try:
-        with transaction.atomic():
-            moved = org_merge(org=org, into=into, on=form.cleaned_data["date"])
-            audit_record(
-                action="org.merge",
-                actor=request.user,
-                target=f"{org.name} → {into.name}",
-                organization=org,
-                request=request,
-                detail={"children_moved": moved},
-            )
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(
-            request, _("%(name)s is merged into %(into)s.") % {"name": org.name, "into": into.name}
-        )
+    perform(
+        request,
+        lambda: org_merge(
+            org=org, into=into, on=form.cleaned_data["date"], actor=request.user, request=request
+        ),
+        _("%(name)s is merged into %(into)s.") % {"name": org.name, "into": into.name},
+    )
     return _back(org)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from debrief.audit.services import audit_record
 from debrief.lib.errors import DomainError
 from debrief.orgs.models import Organization
 from debrief.people.models import Person, Post, Title
@@ -20,6 +22,9 @@ def post_assign(
     title: str,
     start_date: datetime.date,
     end_date: datetime.date | None = None,
+    actor: Any = None,
+    request: Any = None,
+    audit: bool = True,
 ) -> Post:
     """Record that `person` holds `title` at `organization` from `start_date`.
 
@@ -50,19 +55,69 @@ def post_assign(
             .exists()
         ):
             raise DomainError(_("%(person)s already holds this post.") % {"person": person.name})
-        return Post.objects.create(
+        post = Post.objects.create(
             person=person,
             organization=organization,
             title=title,
             start_date=start_date,
             end_date=end_date,
         )
+        if audit:
+            audit_record(
+                action="post.assign",
+                actor=actor,
+                target=str(post),
+                organization=organization,
+                request=request,
+            )
+        return post
 
 
-def post_end(*, post: Post, end_date: datetime.date) -> None:
-    if post.end_date is not None:
-        raise DomainError(_("This term has already ended."))
-    if end_date < post.start_date:
-        raise DomainError(_("A term cannot end before it starts."))
-    post.end_date = end_date
-    post.save(update_fields=["end_date"])
+def person_take_post(
+    *,
+    name: str,
+    gender: str,
+    organization: Organization,
+    title: str,
+    start_date: datetime.date,
+    ethnicity: str = "",
+    phone: str = "",
+    actor: Any = None,
+    request: Any = None,
+) -> Post:
+    """Record a person new to the system taking up a post (for example a new
+    secretary filling a vacancy): the person and the post, in one transaction."""
+    if not name.strip():
+        raise DomainError(_("Give the person's name."))
+    with transaction.atomic():
+        person = Person.objects.create(
+            name=name.strip(), gender=gender, ethnicity=ethnicity.strip(), phone=phone.strip()
+        )
+        return post_assign(
+            person=person,
+            organization=organization,
+            title=title,
+            start_date=start_date,
+            actor=actor,
+            request=request,
+        )
+
+
+def post_end(
+    *, post: Post, end_date: datetime.date, actor: Any = None, request: Any = None
+) -> None:
+    with transaction.atomic():
+        post = Post.objects.select_for_update().select_related("organization").get(pk=post.pk)
+        if post.end_date is not None:
+            raise DomainError(_("This term has already ended."))
+        if end_date < post.start_date:
+            raise DomainError(_("A term cannot end before it starts."))
+        post.end_date = end_date
+        post.save(update_fields=["end_date"])
+        audit_record(
+            action="post.end",
+            actor=actor,
+            target=str(post),
+            organization=post.organization,
+            request=request,
+        )

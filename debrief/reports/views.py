@@ -31,6 +31,7 @@ from debrief.cycles.access import (
     get_reporter_for_user,
 )
 from debrief.cycles.models import Reporter
+from debrief.lib.actions import perform
 from debrief.lib.errors import DomainError, IllegalTransition
 from debrief.lib.richtext import sanitize, to_text
 from debrief.meetings.models import Comment
@@ -239,12 +240,11 @@ def _reviewable(request: HttpRequest, reporter_pk: int) -> tuple[Reporter, Repor
 @require_POST
 def accept(request: HttpRequest, reporter_pk: int) -> HttpResponse:
     reporter, report = _reviewable(request, reporter_pk)
-    try:
-        report_accept(report=report, actor=request.user)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("The report has been accepted."))
+    perform(
+        request,
+        lambda: report_accept(report=report, actor=request.user),
+        _("The report has been accepted."),
+    )
     return _back(reporter)
 
 
@@ -256,12 +256,13 @@ def return_report(request: HttpRequest, reporter_pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Say why the report is returned."))
         return _render_report(request, reporter, return_form=form)
-    try:
-        report_return(report=report, reason=form.cleaned_data["reason"], actor=request.user)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("The report has been returned to the secretary."))
+    perform(
+        request,
+        lambda: report_return(
+            report=report, reason=form.cleaned_data["reason"], actor=request.user
+        ),
+        _("The report has been returned to the secretary."),
+    )
     return _back(reporter)
 
 
@@ -325,12 +326,11 @@ def attachment_delete(request: HttpRequest, pk: int) -> HttpResponse:
     if not can_write_report(request.user, reporter):
         raise Http404
     name = attachment.original_name
-    try:
-        attachment_remove(attachment=attachment, actor=request.user)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("%(name)s has been removed.") % {"name": name})
+    perform(
+        request,
+        lambda: attachment_remove(attachment=attachment, actor=request.user),
+        _("%(name)s has been removed.") % {"name": name},
+    )
     return _back(reporter, "attachments")
 
 
