@@ -27,7 +27,11 @@ def insert_one(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"ok": True}, status=201)
 
 
-urlpatterns = [path("bare/", insert_one)]
+def ready(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"ok": True})
+
+
+urlpatterns = [path("bare/", insert_one), path("ready/", ready)]
 
 settings.ROOT_URLCONF = __name__
 

@@ -25,8 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from debrief.ballots import ratelimit
-from debrief.ballots.codes import hash_token, normalize_token
-from debrief.ballots.models import BallotToken, Evaluation, EvaluationStatus
+from debrief.ballots.models import Evaluation, EvaluationStatus
 from debrief.ballots.payloads import form_payload, tally_payload
 from debrief.ballots.services import BallotError, ballot_form, ballot_submit
 from debrief.ballots.tally import tally
@@ -101,24 +100,27 @@ def ballot(request: HttpRequest, token: str) -> HttpResponse:
     return _submit(request, token)
 
 
-def _submit(request: HttpRequest, token: str) -> HttpResponse:
-    too_large = error_response(
+def _too_large() -> JsonResponse:
+    return error_response(
         413,
         "too_large",
         _("The ballot is larger than %(kb)d KB.") % {"kb": MAX_BODY_BYTES // 1024},
     )
+
+
+def _submit(request: HttpRequest, token: str) -> HttpResponse:
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         declared = 0
     if declared > MAX_BODY_BYTES:
-        return too_large
+        return _too_large()
     try:
         body = request.body
     except RequestDataTooBig:
-        return too_large
+        return _too_large()
     if len(body) > MAX_BODY_BYTES:
-        return too_large
+        return _too_large()
     try:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError, RecursionError):
@@ -135,19 +137,12 @@ def _submit(request: HttpRequest, token: str) -> HttpResponse:
     except BallotError as error:
         return _ballot_error(error)
     return _json(
-        {"receipt": recorded.receipt, "receipts_url": _receipts_url(token)},
+        {
+            "receipt": recorded.receipt,
+            "receipts_url": reverse("ballots_public:receipts", args=[recorded.meeting_id]),
+        },
         status=201 if recorded.created else 200,
     )
-
-
-def _receipts_url(token: str) -> str:
-    """Where the receipts of the token's evaluation are published after closing."""
-    meeting_id = (
-        BallotToken.objects.filter(token_hash=hash_token(normalize_token(token) or ""))
-        .values_list("evaluation__meeting_id", flat=True)
-        .get()
-    )
-    return reverse("ballots_public:receipts", args=[meeting_id])
 
 
 def meeting_tally(request: HttpRequest, meeting_pk: int) -> HttpResponse:

@@ -9,6 +9,8 @@ IMMEDIATE, which serialises them.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
 import random
 import unicodedata
@@ -357,6 +359,12 @@ def ballot_form(*, token: str) -> BallotForm:
 
 
 _ALLOWED_CONTROLS = frozenset("\t\n")
+_GRADES = frozenset(Grade.values)
+
+
+def _is_grade(value: Any) -> bool:
+    # A JSON list or object is unhashable: test the type before the set.
+    return isinstance(value, str) and value in _GRADES
 
 
 def _has_forbidden_characters(text: str) -> bool:
@@ -373,6 +381,7 @@ def validate_ratings(
     if not isinstance(ratings, list):
         raise InvalidBallot(_("The ballot is not valid."), [_("“ratings” must be a list.")])
     allowed = {int(pk) for pk in evaluation.reporter_ids}
+    item_keys = {str(i) for i in item_ids}
     result: dict[str, dict[str, Any]] = {}
     for position, rating in enumerate(ratings, start=1):
         if not isinstance(rating, dict):
@@ -387,7 +396,7 @@ def validate_ratings(
         if str(reporter) in result:
             errors.append(_("Reporter %(r)d is rated twice.") % {"r": reporter})
             continue
-        if grade not in Grade.values:
+        if not _is_grade(grade):
             errors.append(_("Rating %(n)d has an unknown grade.") % {"n": position})
             continue
         if not isinstance(reason, str) or len(reason) > MAX_REASON_LENGTH:
@@ -412,8 +421,7 @@ def validate_ratings(
         items = rating.get("items") or {}
         if item_ids:
             if not isinstance(items, dict) or any(
-                str(k) not in {str(i) for i in item_ids} or v not in Grade.values
-                for k, v in items.items()
+                str(k) not in item_keys or not _is_grade(v) for k, v in items.items()
             ):
                 errors.append(_("Rating %(n)d has invalid item ratings.") % {"n": position})
             elif evaluation.require_all and len(items) != len(item_ids):
@@ -442,45 +450,7 @@ def validate_ratings(
 class Recorded:
     receipt: str
     created: bool  # False: the same ballot was already recorded
-
-
-_STATUS_SQL = "SELECT status FROM ballots_evaluation WHERE id = %s"
-
-
-def _lock_evaluation_shared(evaluation_id: int) -> str:
-    """Read the status under a lock that many ballots share but closing excludes."""
-    sql = _STATUS_SQL + (" FOR KEY SHARE" if connection.vendor == "postgresql" else "")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [evaluation_id])
-        return str(cursor.fetchone()[0])
-
-
-def _insert_participation(token_id: int, evaluation_id: int, digest: str) -> bool:
-    """Insert the participation row; False if the token already has one."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO ballots_participation (token_id, evaluation_id, digest) "
-            "VALUES (%s, %s, %s) ON CONFLICT (token_id) DO NOTHING RETURNING 1",
-            [token_id, evaluation_id, digest],
-        )
-        return cursor.fetchone() is not None
-
-
-def _item_ids(evaluation: Evaluation) -> list[int]:
-    """The evaluation's item ids. Items cannot change once an evaluation has opened, so
-    for an open or closed one they are kept for the life of the process."""
-    if evaluation.status == EvaluationStatus.DRAFT:
-        return list(evaluation.items.values_list("pk", flat=True))
-    key = (evaluation.pk, evaluation.opened_at)
-    cached = _ITEM_IDS.get(key)
-    if cached is None:
-        if len(_ITEM_IDS) > 1000:
-            _ITEM_IDS.clear()
-        cached = _ITEM_IDS[key] = list(evaluation.items.values_list("pk", flat=True))
-    return cached
-
-
-_ITEM_IDS: dict[tuple[int, Any], list[int]] = {}
+    meeting_id: int  # where the receipts are published after closing
 
 
 def ballot_submit(*, token: str, ballot_id: str, ratings: Any) -> Recorded:
@@ -490,39 +460,27 @@ def ballot_submit(*, token: str, ballot_id: str, ratings: Any) -> Recorded:
     receipt and records nothing; another ballot id on a used token is TokenUsed.
     Who voted and what was voted are written in one transaction.
     """
-    plain, row = _token_row(token)
+    found = _find_token(token)
     try:
         ballot_uuid = uuid.UUID(str(ballot_id))
     except ValueError:
         raise InvalidBallot(
             _("The ballot is not valid."), [_("“ballot_id” must be a UUID.")]
         ) from None
-    evaluation = row.evaluation
-    stored = validate_ratings(evaluation, ratings, _item_ids(evaluation))
-    digest = participation_digest(plain, ballot_uuid)
+    evaluation, item_ids = _rules(found)
+    stored = validate_ratings(evaluation, ratings, item_ids)
+    digest = participation_digest(found.plain, ballot_uuid)
     receipt = receipt_for(ballot_uuid)
+    record = _record_postgresql if connection.vendor == "postgresql" else _record_portable
     try:
-        with transaction.atomic():
-            status = _lock_evaluation_shared(evaluation.pk)
-            # The usual case costs two inserts: the participation insert itself says
-            # whether this token had voted already.
-            if status == EvaluationStatus.OPEN and _insert_participation(
-                row.pk, evaluation.pk, digest
-            ):
-                Ballot.objects.create(
-                    evaluation_id=evaluation.pk, group_id=row.group_id, ratings=stored
-                )
-                # Its own table and nothing linking it to the ballot; a receipt already
-                # taken (the same ballot id on another token) fails here.
-                Receipt.objects.create(evaluation_id=evaluation.pk, code=receipt)
-                return Recorded(receipt=receipt, created=True)
-            existing = (
-                Participation.objects.filter(token=row).values_list("digest", flat=True).first()
-            )
+        status, created, existing = record(found, digest, stored, receipt)
     except IntegrityError:
+        # The receipt is taken: the same ballot id was used on another token.
         raise TokenUsed(
             _("This ballot id was already used. Reload the page and vote again.")
         ) from None
+    if created:
+        return Recorded(receipt=receipt, created=True, meeting_id=found.meeting_id)
     if existing is None:
         raise EvaluationNotOpen(
             _("The evaluation has closed.")
@@ -530,5 +488,138 @@ def ballot_submit(*, token: str, ballot_id: str, ratings: Any) -> Recorded:
             else _("The evaluation has not opened yet.")
         )
     if existing == digest:
-        return Recorded(receipt=receipt, created=False)
+        return Recorded(receipt=receipt, created=False, meeting_id=found.meeting_id)
     raise TokenUsed(_("This ballot code has already been used."))
+
+
+@dataclass(frozen=True)
+class _FoundToken:
+    plain: str
+    token_id: int
+    group_id: int
+    evaluation_id: int
+    meeting_id: int
+    opened_at: Any
+
+
+_LOOKUP_SQL = """
+SELECT t.id, t.group_id, t.evaluation_id, e.meeting_id, e.opened_at
+FROM ballots_ballottoken t JOIN ballots_evaluation e ON e.id = t.evaluation_id
+WHERE t.token_hash = %s AND NOT t.voided
+"""
+
+
+def _find_token(raw_token: str) -> _FoundToken:
+    """The token's row and its evaluation's identity, in one query."""
+    token = normalize_token(raw_token)
+    if token is None:
+        raise TokenNotFound(_("This ballot code is not valid."))
+    with connection.cursor() as cursor:
+        cursor.execute(_LOOKUP_SQL, [hash_token(token)])
+        row = cursor.fetchone()
+    if row is None:
+        raise TokenNotFound(_("This ballot code is not valid."))
+    return _FoundToken(token, *row)
+
+
+def _rules(found: _FoundToken) -> tuple[Evaluation, list[int]]:
+    """The evaluation's form rules and item ids. They cannot change once the
+    evaluation has opened, so an opened evaluation's are kept for the life of the
+    process (keyed by its id and opening time); a draft's are read every time."""
+    key = (found.evaluation_id, found.opened_at)
+    if found.opened_at is not None and (cached := _RULES.get(key)) is not None:
+        return cached
+    evaluation = Evaluation.objects.only(*_RULE_FIELDS).get(pk=found.evaluation_id)
+    rules = (evaluation, list(evaluation.items.values_list("pk", flat=True)))
+    if found.opened_at is not None:
+        if len(_RULES) > 1000:
+            _RULES.clear()
+        _RULES[key] = rules
+    return rules
+
+
+_RULE_FIELDS = ("reporter_ids", "require_all", "max_good_share", "reason_required_for_poor")
+_RULES: dict[tuple[int, Any], tuple[Evaluation, list[int]]] = {}
+
+# One statement, so one round trip and its own transaction: the shared lock on the
+# evaluation (ordered against closing, which takes FOR UPDATE), the participation row
+# (whose conflict says the token had voted), and the ballot and receipt, written only
+# if the participation row was. The last column is the participation digest as it
+# stood before this statement (a retry of the same ballot finds its own).
+_RECORD_SQL = """
+WITH evaluation AS MATERIALIZED (
+    SELECT status FROM ballots_evaluation WHERE id = %(evaluation)s FOR KEY SHARE
+), voted AS (
+    INSERT INTO ballots_participation (token_id, evaluation_id, digest)
+    SELECT %(token)s, %(evaluation)s, %(digest)s FROM evaluation WHERE status = %(open)s
+    ON CONFLICT (token_id) DO NOTHING
+    RETURNING 1
+), ballot AS (
+    INSERT INTO ballots_ballot (id, evaluation_id, group_id, ratings)
+    SELECT %(ballot)s, %(evaluation)s, %(group)s, %(ratings)s::jsonb FROM voted
+), receipt AS (
+    INSERT INTO ballots_receipt (id, evaluation_id, code)
+    SELECT %(receipt_id)s, %(evaluation)s, %(receipt)s FROM voted
+)
+SELECT (SELECT status FROM evaluation), EXISTS (SELECT FROM voted),
+    (SELECT digest FROM ballots_participation WHERE token_id = %(token)s)
+"""
+
+
+def _record_postgresql(
+    found: _FoundToken, digest: str, stored: dict[str, Any], receipt: str
+) -> tuple[str, bool, str | None]:
+    # Outside a transaction the statement is its own (one round trip); inside one (a
+    # caller's), a savepoint keeps a refused statement from spoiling it.
+    savepoint = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
+    with savepoint, connection.cursor() as cursor:
+        cursor.execute(
+            _RECORD_SQL,
+            {
+                "evaluation": found.evaluation_id,
+                "token": found.token_id,
+                "group": found.group_id,
+                "digest": digest,
+                "open": EvaluationStatus.OPEN.value,
+                "ballot": uuid.uuid4(),
+                "ratings": json.dumps(stored, ensure_ascii=False),
+                "receipt_id": uuid.uuid4(),
+                "receipt": receipt,
+            },
+        )
+        status, created, existing = cursor.fetchone()
+        if status == EvaluationStatus.OPEN and not created and existing is None:
+            # Another request for this token committed while this statement waited
+            # on it; its row is visible to a new statement.
+            cursor.execute(
+                "SELECT digest FROM ballots_participation WHERE token_id = %s", [found.token_id]
+            )
+            row = cursor.fetchone()
+            existing = row[0] if row else None
+    return str(status), bool(created), existing
+
+
+def _record_portable(
+    found: _FoundToken, digest: str, stored: dict[str, Any], receipt: str
+) -> tuple[str, bool, str | None]:
+    """The same writes through the ORM, for SQLite (whose write transactions are
+    serialised, which orders ballots and closing)."""
+    with transaction.atomic():
+        status = str(
+            Evaluation.objects.filter(pk=found.evaluation_id).values_list("status", flat=True).get()
+        )
+        existing = (
+            Participation.objects.filter(token_id=found.token_id)
+            .values_list("digest", flat=True)
+            .first()
+        )
+        if status != EvaluationStatus.OPEN or existing is not None:
+            return status, False, existing
+        Participation.objects.create(
+            token_id=found.token_id, evaluation_id=found.evaluation_id, digest=digest
+        )
+        Ballot.objects.create(
+            evaluation_id=found.evaluation_id, group_id=found.group_id, ratings=stored
+        )
+        Receipt.objects.create(evaluation_id=found.evaluation_id, code=receipt)
+        return status, True, None

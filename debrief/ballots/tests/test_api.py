@@ -197,6 +197,18 @@ def test_a_ballot_id_that_is_not_a_uuid_is_422(county, personas, client):
     assert_documented(response, BALLOT, "post")
 
 
+@pytest.mark.parametrize("grade", [["good"], {"grade": "good"}, None, 1])
+def test_a_grade_that_is_not_a_string_is_422_not_an_error(county, personas, client, grade):
+    ready = make_ready(county, tokens_per_group=1)
+    body = ballot(ready)
+    body["ratings"][0]["grade"] = grade
+    response = post(client, token_of(ready), body)
+    assert response.status_code == 422
+    assert_documented(response, BALLOT, "post")
+    assert len(response.json()["errors"]) == 1
+    assert Participation.objects.count() == 0 and Ballot.objects.count() == 0
+
+
 @pytest.mark.parametrize("body", [b"{not json", b"\xff\xfe", b'["a list"]', b""])
 def test_a_body_that_is_not_a_json_object_is_400(county, personas, client, body):
     ready = make_ready(county, tokens_per_group=1)

@@ -156,9 +156,8 @@ def test_a_retry_of_an_accepted_ballot_after_closing_still_gets_its_receipt(read
     token, ballot_id = first_token(ready), str(uuid.uuid4())
     first = ballot_submit(token=token, ballot_id=ballot_id, ratings=all_good(ready))
     evaluation_close(evaluation=ready.evaluation)
-    assert ballot_submit(token=token, ballot_id=ballot_id, ratings=all_good(ready)) == type(first)(
-        receipt=first.receipt, created=False
-    )
+    again = ballot_submit(token=token, ballot_id=ballot_id, ratings=all_good(ready))
+    assert (again.receipt, again.created) == (first.receipt, False)
 
 
 def test_closing_returns_the_same_count_however_often_it_is_called(ready):
@@ -271,3 +270,45 @@ def test_a_reason_may_hold_tabs_and_line_breaks(ready):
     ballot_submit(token=first_token(ready), ballot_id=str(uuid.uuid4()), ratings=ratings)
     stored = Ballot.objects.get().ratings[str(ready.reporter_ids[0])]
     assert stored["reason"] == "一、推进不力\n二、\t整改慢"
+
+
+@pytest.fixture
+def with_items(county, personas):
+    return make_ready(county, items=["政治建设", "党建责任"])
+
+
+def rated_items(ready, items: dict) -> list[dict]:
+    return [{**rating, "items": items} for rating in all_good(ready)]
+
+
+def test_item_ratings_are_stored_with_the_ballot(with_items):
+    item_ids = list(with_items.evaluation.items.values_list("pk", flat=True))
+    items = {str(item_ids[0]): "good", str(item_ids[1]): "average"}
+    ballot_submit(
+        token=first_token(with_items),
+        ballot_id=str(uuid.uuid4()),
+        ratings=rated_items(with_items, items),
+    )
+    (stored,) = Ballot.objects.values_list("ratings", flat=True)
+    assert {entry["items"][str(item_ids[1])] for entry in stored.values()} == {"average"}
+
+
+@pytest.mark.parametrize(
+    "shape", ["unknown item", "grade not a string", "items not an object", "one item missing"]
+)
+def test_invalid_item_ratings_are_refused_and_record_nothing(with_items, shape):
+    first, second = with_items.evaluation.items.values_list("pk", flat=True)
+    items: object = {
+        "unknown item": {str(first): "good", str(second): "good", "999999": "good"},
+        "grade not a string": {str(first): ["good"], str(second): "good"},
+        "items not an object": ["good", "good"],
+        "one item missing": {str(first): "good"},
+    }[shape]
+    with pytest.raises(InvalidBallot) as error:
+        ballot_submit(
+            token=first_token(with_items),
+            ballot_id=str(uuid.uuid4()),
+            ratings=rated_items(with_items, items),  # type: ignore[arg-type]
+        )
+    assert len(error.value.errors) == len(with_items.reporter_ids)
+    assert not Participation.objects.exists() and not Ballot.objects.exists()
