@@ -2,6 +2,8 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 urlpatterns = [
+    # First: the ballot API is what a meeting hall of phones calls at once.
+    path("", include("debrief.ballots.urls_public")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("debrief.accounts.urls")),
     path("orgs/", include("debrief.orgs.urls")),
@@ -13,6 +15,5 @@ urlpatterns = [
     path("rectification/", include("debrief.rectification.urls")),
     path("evaluation/", include("debrief.ballots.urls")),
     path("assessment/", include("debrief.assessments.urls")),
-    path("", include("debrief.ballots.urls_public")),
     path("", include("debrief.front.urls")),
 ]
