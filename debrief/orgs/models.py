@@ -144,7 +144,16 @@ class Organization(models.Model):
                 name="org_merged_names_its_successor",
             ),
         ]
-        indexes = [models.Index(fields=["parent", "status"], name="org_parent_status")]
+        indexes = [
+            models.Index(fields=["parent", "status"], name="org_parent_status"),
+            # The detail page counts the active subtree per level: with `path` and
+            # `level` in one index of the active rows, that is an index-only scan.
+            models.Index(
+                fields=["path", "level"],
+                condition=Q(status="active"),
+                name="org_active_path_level",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db import connection
+from django.db.models import BooleanField, Count, Q
+from django.db.models.expressions import RawSQL
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -29,9 +33,7 @@ def tree(request: HttpRequest) -> HttpResponse:
     show_inactive = request.GET.get("inactive") == "1"
     context: dict[str, object] = {"query": query, "show_inactive": show_inactive}
     if query:
-        results = orgs_for_user(request.user).filter(
-            Q(name__icontains=query) | Q(short_name__icontains=query) | Q(code__iexact=query)
-        )
+        results = orgs_for_user(request.user).filter(search_condition(query))
         if not show_inactive:
             results = results.filter(status=Status.ACTIVE)
         page = Paginator(results.order_by("path"), PAGE_SIZE).get_page(request.GET.get("page"))
@@ -41,6 +43,48 @@ def tree(request: HttpRequest) -> HttpResponse:
         roots = Organization.objects.filter(pk__in=scope_for(request.user).root_ids)
         context["roots"] = _with_child_counts(roots)
     return render(request, "orgs/tree.html", context)
+
+
+# Trigram indexes (orgs/0002) serve terms of three characters and more.
+SHORT_TERM = 2
+
+
+def search_condition(query: str) -> Q:
+    """Organizations whose name or short name contains `query`, ignoring case, or whose
+    code is `query`: the same rows as `icontains` / `iexact`, on every database.
+
+    On PostgreSQL a term of one or two characters is looked up in the gram index
+    (orgs/0003): the rows whose `search_grams` hold every gram of UPPER(term). When
+    UPPER(term) still has the term's one or two characters, those are exactly the rows
+    whose UPPER(name) or UPPER(short_name) contains UPPER(term), which is what
+    `icontains` tests. PostgreSQL's UPPER maps ASCII and characters without case
+    (Chinese among them) one to one under every locale provider; for any other term
+    (under ICU, ß becomes SS) `icontains` also tests each candidate. Leaving that test
+    out where it is not needed keeps a term found in most rows (党) as fast as the
+    plain query. The gram column exists only on PostgreSQL, in the table itself, hence
+    the bare column name: use this on Organization rows, with no join.
+    """
+    named = Q(name__icontains=query) | Q(short_name__icontains=query)
+    if connection.vendor == "postgresql" and len(query) <= SHORT_TERM:
+        grams = Q(
+            RawSQL(
+                '"orgs_organization"."search_grams" @> debrief_org_grams(%s)',
+                [query],
+                output_field=BooleanField(),
+            )
+        )
+        named = grams if _upper_case_keeps_length(query) else grams & named
+    return named | Q(code__iexact=query)
+
+
+def _upper_case_keeps_length(text: str) -> bool:
+    """Whether upper-casing maps each character of `text` to exactly one character,
+    independently of its neighbours, in any locale: ASCII, and characters that have no
+    case and are not combining marks."""
+    return all(
+        char.isascii() or (char.upper() == char == char.lower() and not unicodedata.combining(char))
+        for char in text
+    )
 
 
 def _attach_parent_names(orgs, scope) -> None:
@@ -77,9 +121,13 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     secretaries = secretaries_on([org.pk, *[child.pk for child in page.object_list]], today)
     for child in page.object_list:
         child.secretary = secretaries.get(child.pk)
-    subtree = org.subtree().filter(status=Status.ACTIVE)
-    level_counts = subtree.exclude(pk=org.pk).values("level").annotate(n=Count("pk"))
-    # One aggregate over the subtree: its total is the sum of the per-level counts.
+    # The active organizations below `org`: their paths extend its path, so they sort
+    # after it. One aggregate, an index-only scan of org_active_path_level on
+    # PostgreSQL; the subtree's total is the sum of the per-level counts.
+    below = Organization.objects.filter(
+        path__startswith=org.path, path__gt=org.path, status=Status.ACTIVE
+    )
+    level_counts = below.values("level").annotate(n=Count("*"))
     labelled = _labelled_level_counts(level_counts)
     posts = (
         Post.objects.filter(organization=org)
