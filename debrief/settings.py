@@ -100,6 +100,14 @@ DATABASES = {
 DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool(
     "DEBRIEF_DB_DISABLE_SERVER_SIDE_CURSORS", False
 )
+# The two statements of a ballot are prepared on the server once per connection
+# (debrief/ballots/services.py); Django's own queries are never prepared. Turn this
+# off behind a pooler that cannot carry prepared statements (PgBouncer before 1.21,
+# or without max_prepared_statements, in transaction mode).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["OPTIONS"] = {
+        "prepare_threshold": 5 if env_bool("DEBRIEF_DB_PREPARED_STATEMENTS", True) else None
+    }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {

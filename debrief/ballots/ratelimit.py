@@ -3,8 +3,9 @@
 Keyed by the token, never by the client address: at a venue hundreds of phones reach
 the server through one NAT address, and limiting that address would stop the room.
 
-The counts live in Django's cache. With the default cache (LocMemCache) every worker
-process counts for itself, so the limit is per worker process: with four workers a
+With the default cache (LocMemCache) every worker process counts for itself, in a
+dictionary of its own (the same as LocMemCache would keep, without its key checks and
+pickling on every request), so the limit is per worker process: with four workers a
 token may make up to four times as many requests. That is enough for its purpose,
 which is to stop one token from being hammered (a stuck retry loop, a script). It is
 not what protects against guessing tokens: a token carries 70 random bits, and a
@@ -19,9 +20,11 @@ from __future__ import annotations
 
 import hashlib
 import math
+import threading
 import time
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.cache import cache
 
 from debrief.ballots.codes import normalize_token
@@ -56,15 +59,49 @@ def hit(
     moment = time.time() if now is None else now
     window = int(moment // window_seconds)
     key = _key(scope, token, window)
-    # add() is a no-op when the key exists; incr() is atomic in LocMemCache and in
-    # the shared backends (Redis, Memcached).
-    cache.add(key, 0, timeout=window_seconds + 1)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add() and incr()
-        cache.set(key, 1, timeout=window_seconds + 1)
-        count = 1
+    if _process_local():
+        count = _count_here(key, window)
+    else:
+        # add() is a no-op when the key exists; incr() is atomic in the shared
+        # backends (Redis, Memcached).
+        cache.add(key, 0, timeout=window_seconds + 1)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add() and incr()
+            cache.set(key, 1, timeout=window_seconds + 1)
+            count = 1
     if count <= limit:
         return Verdict(True, 0)
     remaining = (window + 1) * window_seconds - moment
     return Verdict(False, max(1, math.ceil(remaining)))
+
+
+def _process_local() -> bool:
+    return str(settings.CACHES["default"]["BACKEND"]).endswith(".LocMemCache")
+
+
+# Counts of this process: {(window, key): requests}. Older windows are dropped when a
+# newer one starts; a flood of made-up tokens is capped.
+_counts: dict[tuple[int, str], int] = {}
+_newest = [0]
+_lock = threading.Lock()
+MAX_COUNTED = 100_000
+
+
+def _count_here(key: str, window: int) -> int:
+    with _lock:
+        if window > _newest[0]:
+            for stale in [k for k in _counts if k[0] < window]:
+                del _counts[stale]
+            _newest[0] = window
+        if len(_counts) >= MAX_COUNTED:
+            _counts.clear()
+        count = _counts[(window, key)] = _counts.get((window, key), 0) + 1
+        return count
+
+
+def reset() -> None:
+    """Forget every count (for tests)."""
+    with _lock:
+        _counts.clear()
+        _newest[0] = 0

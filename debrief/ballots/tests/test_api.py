@@ -311,6 +311,25 @@ def test_the_limit_starts_afresh_in_the_next_minute():
     assert ratelimit.hit("ABCD2345EFGH67", limit=2, now=180.0).allowed
 
 
+def test_with_a_shared_cache_the_counts_are_kept_there(tmp_path, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(tmp_path),
+        }
+    }
+    verdicts = [ratelimit.hit("ABCD2345EFGH67", limit=2, now=120.0).allowed for _ in range(3)]
+    assert verdicts == [True, True, False]
+    assert list(tmp_path.iterdir())  # the counts went to the configured cache
+    assert not ratelimit._counts  # and none into this process's memory
+
+
+def test_old_windows_are_forgotten_when_a_new_one_starts():
+    for now in (60.0, 120.0, 180.0):
+        ratelimit.hit("ABCD2345EFGH67", now=now)
+    assert {window for window, _key in ratelimit._counts} == {3}
+
+
 # The tally endpoint ---------------------------------------------------------------------------
 
 

@@ -21,6 +21,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
+from debrief.ballots import ratelimit
 from debrief.ballots.services import ballot_submit
 
 
@@ -42,8 +43,10 @@ def web_settings_fixture(settings: Any) -> None:
 @pytest.fixture(autouse=True, name="_fresh_cache")
 def fresh_cache_fixture() -> Iterator[None]:
     cache.clear()
+    ratelimit.reset()
     yield
     cache.clear()
+    ratelimit.reset()
 
 
 @pytest.fixture(name="client")
