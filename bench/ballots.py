@@ -2,14 +2,19 @@
 
 Runs Debrief under gunicorn (several workers), simulates 500 phones submitting
 their ballots (10% of them retry the same ballot, as a phone does when an answer
-is lost), and prints ballots per second, latency percentiles, lost and duplicated
-ballots, and two ratios measured in the same run on the same database:
+is lost) from 32 concurrent connections driven by asyncio in this process, in
+several rounds (a fresh evaluation each), and prints ballots per second, latency
+percentiles, lost and duplicated ballots, and two ratios measured in each round on
+the same database, right after the ballots:
 
 - against raw insert transactions (psycopg, no HTTP, no Django), and
 - against a bare Django endpoint doing one insert under the same server.
 
-Usage: .venv/bin/python bench/ballots.py [--phones 500] [--workers 4] [--clients 32]
-Needs PostgreSQL (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/debrief_bench).
+Usage: .venv/bin/python bench/ballots.py [--phones 500] [--rounds 5] [--workers 4]
+       [--clients 32] [--worker-class sync|gthread] [--threads 1] [--kill-worker]
+Needs PostgreSQL (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/debrief_bench_ballots).
+With --kill-worker, one gunicorn worker is killed (SIGKILL) a third of the way through
+each round; its phones get no answer and send the same ballot again.
 """
 
 from __future__ import annotations
@@ -119,7 +124,9 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, app: str, workers: int) -> None:
+    def __init__(
+        self, app: str, workers: int, worker_class: str = "sync", threads: int = 1
+    ) -> None:
         self.port = free_port()
         self.process = subprocess.Popen(
             [
@@ -130,9 +137,9 @@ class Server:
                 "--workers",
                 str(workers),
                 "--worker-class",
-                os.environ.get("BENCH_WORKER_CLASS", "sync"),
+                worker_class,
                 "--threads",
-                os.environ.get("BENCH_THREADS", "1"),
+                str(threads),
                 "--keep-alive",
                 "5",
                 "--log-level",
@@ -424,6 +431,10 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument(
+        "--worker-class", default="sync", help="gunicorn worker class (sync, gthread)"
+    )
+    parser.add_argument("--threads", type=int, default=1, help="threads per gthread worker")
+    parser.add_argument(
         "--rounds",
         type=int,
         default=5,
@@ -442,7 +453,8 @@ def main() -> None:
     setup_django()
     print(
         f"Ballot benchmark: {args.rounds} rounds of {args.phones} phones, "
-        f"{args.reporters} reporters, {args.workers} gunicorn sync workers, "
+        f"{args.reporters} reporters, {args.workers} gunicorn {args.worker_class} workers"
+        f"{f' of {args.threads} threads' if args.threads > 1 else ''}, "
         f"{args.clients} concurrent connections, {os.cpu_count()} cores"
     )
     evaluations = timed(
@@ -458,8 +470,9 @@ def main() -> None:
     connection.close()
     load_before = os.getloadavg()[0]
     rounds: list[dict[str, Any]] = []
-    server = Server("debrief.wsgi:application", args.workers)
-    bare_server = Server("bench.bare_app:application", args.workers)
+    shape = (args.workers, args.worker_class, args.threads)
+    server = Server("debrief.wsgi:application", *shape)
+    bare_server = Server("bench.bare_app:application", *shape)
     try:
         warm_up(server.port, "/api/v1/openapi.json", args.workers)
         warm_up(bare_server.port, "/ready/", args.workers)
@@ -499,6 +512,8 @@ def main() -> None:
         "phones_per_round": args.phones,
         "requests_per_round": rounds[0]["requests"],
         "workers": args.workers,
+        "worker_class": args.worker_class,
+        "threads": args.threads,
         "connections": args.clients,
         "ballots_accepted": sum(c["accepted"] for c in checks),
         "ballots_per_second": round(ballots_per_second, 1),

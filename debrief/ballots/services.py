@@ -500,11 +500,11 @@ class _FoundToken:
     group_id: int
     evaluation_id: int
     meeting_id: int
-    opened_at: Any
+    opened_at: str | None  # as text: only compared, and a time loader costs more
 
 
 _LOOKUP_SQL = """
-SELECT t.id, t.group_id, t.evaluation_id, e.meeting_id, e.opened_at
+SELECT t.id, t.group_id, t.evaluation_id, e.meeting_id, CAST(e.opened_at AS text)
 FROM ballots_ballottoken t JOIN ballots_evaluation e ON e.id = t.evaluation_id
 WHERE t.token_hash = %s AND NOT t.voided
 """
@@ -538,7 +538,7 @@ def _rules(found: _FoundToken) -> tuple[Evaluation, list[int]]:
 
 
 _RULE_FIELDS = ("reporter_ids", "require_all", "max_good_share", "reason_required_for_poor")
-_RULES: dict[tuple[int, Any], tuple[Evaluation, list[int]]] = {}
+_RULES: dict[tuple[int, str | None], tuple[Evaluation, list[int]]] = {}
 
 # One statement, so one round trip and its own transaction: the shared lock on the
 # evaluation (ordered against closing, which takes FOR UPDATE), the participation row
