@@ -41,6 +41,12 @@ class UserCreateForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
     full_name = forms.CharField(label=_("Full name"), max_length=FULL_NAME_MAX_LENGTH)
+    organization = forms.CharField(
+        label=_("Organization"),
+        max_length=100,
+        required=False,
+        help_text=_("Code or name of the organization the account belongs to; empty: your own."),
+    )
     password1 = forms.CharField(
         label=_("Password"),
         strip=False,

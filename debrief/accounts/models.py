@@ -18,6 +18,16 @@ class User(AbstractUser):
         on_delete=models.SET_NULL,
         related_name="account",
     )
+    # Where the account belongs (所属组织): the administrators of this organization's
+    # tree manage it, also while it holds no role.
+    organization = models.ForeignKey(
+        "orgs.Organization",
+        verbose_name=_("organization"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="accounts",
+    )
 
     def __str__(self) -> str:
         return self.full_name or self.username

@@ -30,11 +30,20 @@ def _require_account_manager(actor: Any) -> None:
 
 
 def user_create(
-    *, username: str, full_name: str, password: str, actor: Any, request: Any = None
+    *,
+    username: str,
+    full_name: str,
+    password: str,
+    actor: Any,
+    organization: Organization | None = None,
+    request: Any = None,
 ) -> User:
-    """Create an active account without any role; the password must pass Django's
-    validators (length, common passwords, all-numeric, similarity to the name)."""
+    """Create an active account without any role, belonging to `organization` (by
+    default the administrator's own, when they administer one tree); the password
+    must pass Django's validators (length, common passwords, all-numeric, similarity
+    to the name)."""
     _require_account_manager(actor)
+    organization = _home_for_new_account(actor, organization)
     username = username.strip()
     full_name = full_name.strip()
     if not username:
@@ -52,7 +61,7 @@ def user_create(
         )
     if User.objects.filter(username__iexact=username).exists():
         raise DomainError(_("The user name %(name)s is taken.") % {"name": username})
-    candidate = User(username=username, full_name=full_name)
+    candidate = User(username=username, full_name=full_name, organization=organization)
     try:
         validate_password(password, user=candidate)
     except ValidationError as error:
@@ -65,6 +74,7 @@ def user_create(
                 action="account.create",
                 actor=actor,
                 target=username,
+                organization=organization,
                 detail={"user_id": candidate.pk},
                 request=request,
             )
@@ -72,6 +82,25 @@ def user_create(
         # Someone created the same user name between the check and the insert.
         raise DomainError(_("The user name %(name)s is taken.") % {"name": username}) from None
     return candidate
+
+
+def _home_for_new_account(actor: Any, organization: Organization | None) -> Organization | None:
+    if organization is None:
+        if actor is None or actor.is_superuser:
+            return None
+        roots = list(
+            orgs_for_user(actor, Capability.MANAGE_ACCOUNTS).filter(
+                path__in=scope_for(actor).paths(Capability.MANAGE_ACCOUNTS)
+            )[:2]
+        )
+        if len(roots) != 1:
+            raise DomainError(_("Choose the organization the account belongs to."))
+        organization = roots[0]
+    if actor is not None and not scope_for(actor).allows(organization, Capability.MANAGE_ACCOUNTS):
+        raise DomainError(_("You cannot create accounts for this organization."))
+    if organization.status != Status.ACTIVE:
+        raise DomainError(_("Accounts cannot belong to a dissolved or merged organization."))
+    return organization
 
 
 def user_by_username(username: str) -> User:
@@ -130,6 +159,11 @@ def grant_create(
             )
             if not created:
                 raise DomainError(_("This user already has this role here."))
+            # An account created without an organization belongs where it first
+            # gets a role.
+            User.objects.filter(pk=user.pk, organization__isnull=True).update(
+                organization=organization
+            )
             audit_record(
                 action="grant.create",
                 actor=actor,
@@ -174,11 +208,30 @@ def grants_managed_by(actor: Any) -> QuerySet[Grant]:
     return Grant.objects.filter(condition).select_related("user", "organization", "granted_by")
 
 
+def accounts_without_role(actor: Any) -> QuerySet[User]:
+    """The accounts holding no role that belong to organizations the actor
+    administers (a superuser also sees those belonging nowhere)."""
+    paths = scope_for(actor).paths(Capability.MANAGE_ACCOUNTS)
+    condition = Q()
+    for path in paths:
+        condition |= Q(organization__path__startswith=path)
+    if getattr(actor, "is_superuser", False):
+        condition |= Q(organization__isnull=True)
+    if not condition:
+        return User.objects.none()
+    return (
+        User.objects.filter(condition, grants__isnull=True, is_superuser=False)
+        .select_related("organization")
+        .order_by("organization__path", "username")
+    )
+
+
 def _check_can_manage_account(*, user: User, actor: Any) -> None:
     """An administrator manages an account when every role it holds lies within the
     organizations they administer, so a township administrator can never switch off
-    a county account. Nobody switches off their own account; only a superuser
-    touches a superuser."""
+    a county account; an account without a role, when it belongs to one of those
+    organizations. Nobody switches off their own account; only a superuser touches
+    a superuser."""
     if actor is None:
         return
     if user.pk == actor.pk:
@@ -189,6 +242,10 @@ def _check_can_manage_account(*, user: User, actor: Any) -> None:
         raise DomainError(_("You cannot manage this account."))
     paths = scope_for(actor).paths(Capability.MANAGE_ACCOUNTS)
     org_paths = list(user.grants.values_list("organization__path", flat=True))
+    if not org_paths and user.organization_id is not None:
+        org_paths = [
+            Organization.objects.values_list("path", flat=True).get(pk=user.organization_id)
+        ]
     if not org_paths or not all(any(path.startswith(root) for root in paths) for path in org_paths):
         raise DomainError(_("You cannot manage this account."))
 

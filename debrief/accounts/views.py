@@ -29,6 +29,7 @@ from debrief.lib.actions import perform
 from debrief.lib.errors import DomainError
 
 PAGE_SIZE = 50
+ROLELESS_SHOWN = 200  # accounts without a role listed under the roles
 ACCOUNT_PREFIX = "account"
 GRANT_PREFIX = "grant"
 
@@ -74,10 +75,14 @@ def _create_account(request: HttpRequest) -> HttpResponse:
     form = UserCreateForm(request.POST, prefix=ACCOUNT_PREFIX)
     if form.is_valid():
         try:
+            text = form.cleaned_data["organization"].strip()
             user = services.user_create(
                 username=form.cleaned_data["username"],
                 full_name=form.cleaned_data["full_name"],
                 password=form.cleaned_data["password1"],
+                organization=services.org_for_grant(actor=request.user, text=text)
+                if text
+                else None,
                 actor=request.user,
                 request=request,
             )
@@ -155,6 +160,7 @@ def _render_page(
             "page": page,
             "search": search,
             "query": query,
+            "without_role": services.accounts_without_role(request.user)[:ROLELESS_SHOWN],
             "user_form": user_form or UserCreateForm(prefix=ACCOUNT_PREFIX),
             "grant_form": grant_form or GrantCreateForm(prefix=GRANT_PREFIX),
         },
@@ -191,10 +197,12 @@ def grant_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _managed_user(request: HttpRequest, pk: int) -> User:
-    """An account holding a role somewhere this administrator manages; 404 otherwise."""
+    """An account holding a role somewhere this administrator manages, or holding none
+    and belonging there; 404 otherwise."""
     require_capability(request, Capability.MANAGE_ACCOUNTS)
     user_ids = services.grants_managed_by(request.user).values("user_id")
-    return get_object_or_404(User.objects.filter(pk__in=user_ids), pk=pk)
+    roleless = services.accounts_without_role(request.user).values("pk")
+    return get_object_or_404(User.objects.filter(Q(pk__in=user_ids) | Q(pk__in=roleless)), pk=pk)
 
 
 @login_required

@@ -133,8 +133,9 @@ def test_the_list_takes_the_same_few_queries_whatever_its_length(
     with CaptureQueriesContext(connection) as few:
         admin_client.get(GRANTS)
     _many_grants(county, 45)
-    # 9: the page's own queries plus the unread-notices count of the top bar.
-    with django_assert_max_num_queries(9):
+    # 10: the page's own queries (the roles, the accounts without one) plus the
+    # unread-notices count of the top bar.
+    with django_assert_max_num_queries(10):
         response = admin_client.get(GRANTS)
     assert len(response.context["page"].object_list) == 50
     with django_assert_num_queries(len(few.captured_queries)):
@@ -207,6 +208,123 @@ def test_a_refused_account_is_reported_on_the_page_and_not_created(
     form = response.context["user_form"]
     assert form.errors or message_levels.ERROR in _message_levels(response)
     assert not AuditRecord.objects.filter(action="account.create").exists()
+
+
+# --- Accounts without a role --------------------------------------------------------
+
+
+def _roleless(response: Any) -> set[str]:
+    return {account.username for account in response.context["without_role"]}
+
+
+def test_a_new_account_belongs_to_the_administrators_organization_by_default(
+    admin_client: Client, county: Any, personas: Any
+) -> None:
+    _create_account(admin_client)
+    user = User.objects.get(username="wangfang")
+    assert user.organization == county.county
+    record = AuditRecord.objects.get(action="account.create")
+    assert record.organization == county.county
+
+
+def test_a_new_account_can_belong_to_an_organization_below(
+    admin_client: Client, county: Any, personas: Any
+) -> None:
+    _create_account(admin_client, organization="T001")
+    assert User.objects.get(username="wangfang").organization == county.qingshi
+
+
+def test_an_account_cannot_belong_to_an_organization_outside_the_scope(
+    client: Client, county: Any, personas: Any, township_admin: User
+) -> None:
+    client.force_login(township_admin)
+    response = _create_account(client, organization="T002")
+    assert response.status_code == 200
+    assert message_levels.ERROR in _message_levels(response)
+    assert not User.objects.filter(username="wangfang").exists()
+    with pytest.raises(DomainError):
+        services.user_create(
+            username="wangfang",
+            full_name="王芳",
+            password=GOOD_PASSWORD,
+            organization=county.liuxi,
+            actor=township_admin,
+        )
+    assert not User.objects.filter(username="wangfang").exists()
+
+
+def _client_of(user: User) -> Client:
+    from debrief.lib.testing import HttpsClient
+
+    client = HttpsClient()
+    client.force_login(user)
+    return client
+
+
+def test_an_account_without_a_role_is_listed_where_it_belongs_and_nowhere_else(
+    admin_client: Client, county: Any, personas: Any, township_admin: User
+) -> None:
+    _create_account(admin_client, organization="T002")
+    assert _roleless(admin_client.get(GRANTS)) == {"wangfang"}
+    township = _client_of(township_admin)
+    assert _roleless(township.get(GRANTS)) == set()
+    assert "wangfang" not in township.get(GRANTS).content.decode()
+
+
+def test_granting_a_role_takes_the_account_off_the_list_and_revoking_puts_it_back(
+    admin_client: Client, county: Any, personas: Any
+) -> None:
+    _create_account(admin_client, organization="T001")
+    _grant(admin_client, "wangfang", "V001")
+    assert _roleless(admin_client.get(GRANTS)) == set()
+    grant = Grant.objects.get(user__username="wangfang")
+    admin_client.post(reverse("accounts:grant_revoke", args=[grant.pk]))
+    assert _roleless(admin_client.get(GRANTS)) == {"wangfang"}
+
+
+def test_an_account_without_a_role_can_be_deactivated_by_its_administrator_only(
+    admin_client: Client, county: Any, personas: Any, township_admin: User
+) -> None:
+    _create_account(admin_client)  # belongs to the county
+    user = User.objects.get(username="wangfang")
+    township = _client_of(township_admin)
+    response = township.post(reverse("accounts:user_deactivate", args=[user.pk]))
+    assert response.status_code == 404
+    assert User.objects.get(pk=user.pk).is_active
+    response = admin_client.post(reverse("accounts:user_deactivate", args=[user.pk]))
+    assert response.status_code == 302
+    assert not User.objects.get(pk=user.pk).is_active
+    page = admin_client.get(GRANTS).content.decode()
+    assert "wangfang" in page and reverse("accounts:user_reactivate", args=[user.pk]) in page
+
+
+def test_an_account_created_by_the_system_belongs_where_it_first_gets_a_role(
+    county: Any, personas: Any
+) -> None:
+    user = services.user_create(
+        username="wangfang", full_name="王芳", password=GOOD_PASSWORD, actor=None
+    )
+    assert user.organization is None
+    services.grant_create(user=user, organization=county.qingshi, role=Role.VIEWER, actor=None)
+    services.grant_create(user=user, organization=county.county, role=Role.VIEWER, actor=None)
+    user.refresh_from_db()
+    assert user.organization == county.qingshi
+
+
+def test_existing_accounts_get_the_highest_organization_they_hold_a_role_on(
+    county: Any, personas: Any
+) -> None:
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("debrief.accounts.migrations.0002_account_organization")
+    user = personas.qingshi_secretary
+    Grant.objects.create(user=user, organization=county.county, role=Role.VIEWER)
+    User.objects.filter(pk=user.pk).update(organization=None)
+    migration.home_from_grants(apps, None)
+    user.refresh_from_db()
+    assert user.organization == county.county
 
 
 # --- Granting roles ------------------------------------------------------------------
