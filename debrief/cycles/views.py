@@ -215,7 +215,11 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
         )
         context["roster_total"] = counts["total"]
         context["roster_onsite"] = counts["onsite"]
-        context["meetings"] = list(cycle.meetings.all())
+        meetings = list(cycle.meetings.all())
+        context["meetings"] = meetings
+        # Each session the roster uses needs a meeting of its own.
+        sessions = set(cycle.reporters.values_list("session", flat=True).distinct()) or {1}
+        context["unscheduled_sessions"] = sorted(sessions - {m.session for m in meetings})
     else:
         context["own_reporters"] = list(
             reporters_for_user(user, cycle).select_related("person", "organization")

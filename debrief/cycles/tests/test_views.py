@@ -298,6 +298,25 @@ def test_once_scheduled_the_detail_links_the_meeting_itself(county_admin_client,
     assert reverse("meetings:schedule", args=[meeting_cycle.pk]) not in content
 
 
+def test_a_session_on_the_roster_without_a_meeting_gets_a_link_to_schedule_it(
+    county_admin_client, meeting_cycle
+):
+    import datetime
+
+    from debrief.meetings.services import meeting_schedule
+
+    reporter = meeting_cycle.reporters.order_by("pk").first()
+    meeting_cycle.reporters.filter(pk=reporter.pk).update(session=2)
+    second = f'href="{reverse("meetings:schedule", args=[meeting_cycle.pk])}?session=2"'
+    assert second in page(county_admin_client.get(url("detail", meeting_cycle.pk)))
+    meeting_schedule(
+        cycle=meeting_cycle, date=datetime.date(2026, 1, 16), presider="县委书记", session=2
+    )
+    content = page(county_admin_client.get(url("detail", meeting_cycle.pk)))
+    assert second not in content
+    assert content.count('data-testid="link-meeting"') == 2
+
+
 def test_a_viewer_sees_the_whole_cycle_but_no_workflow_and_no_roster(client, personas, cycle):
     client.force_login(personas.county_viewer)
     content = page(client.get(url("detail", cycle.pk)))
