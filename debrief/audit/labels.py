@@ -50,6 +50,8 @@ ACTION_LABELS: dict[str, Any] = {
     "meeting.in_progress": _("Review meeting started"),
     "meeting.ended": _("Review meeting ended"),
     "comment.record": _("Comment recorded"),
+    "comment.update": _("Comment corrected"),
+    "comment.delete": _("Comment deleted with its problems"),
     # democratic evaluation
     "evaluation.setup": _("Democratic evaluation set up"),
     "evaluation.groups": _("Voter groups changed"),

@@ -194,5 +194,7 @@ class ProblemForm(forms.Form):
 
 
 ProblemFormSet = forms.formset_factory(ProblemForm, extra=3, max_num=30, validate_max=True)
+# Correcting a comment: one empty row for a further problem, more with "Add a row".
+MoreProblemsFormSet = forms.formset_factory(ProblemForm, extra=1, max_num=30, validate_max=True)
 PROBLEM_PREFIX = "problem"
 VENUE_PREFIX = "venue"

@@ -13,8 +13,8 @@ from debrief.audit.services import audit_record
 from debrief.cycles.models import Cycle, CycleStatus, Mode, Reporter
 from debrief.lib.errors import DomainError, IllegalTransition
 from debrief.meetings.models import Comment, CommenterRole, Meeting, MeetingStatus, Question, Venue
-from debrief.rectification.models import Problem, Source
-from debrief.rectification.services import problem_create
+from debrief.rectification.models import KeyTask, Problem, ProblemStatus, Source
+from debrief.rectification.services import problem_create, rectification_begun
 
 SCHEDULING_STATUSES = (CycleStatus.DRAFT, CycleStatus.REPORTS_OPEN, CycleStatus.MEETING)
 COMMENTING_STATUSES = (CycleStatus.MEETING, CycleStatus.ASSESSMENT)
@@ -211,11 +211,7 @@ def comment_record(
         raise DomainError(_("The comment is empty."))
     with transaction.atomic():
         cycle = Cycle.objects.select_for_update().get(pk=reporter.cycle_id)
-        if cycle.status not in COMMENTING_STATUSES:
-            raise IllegalTransition(
-                _("Comments are recorded during the review meeting stage (cycle status: %(s)s).")
-                % {"s": cycle.get_status_display()}
-            )
+        _require_commenting(cycle)
         if meeting is None:
             meeting = Meeting.objects.filter(cycle=cycle, session=reporter.session).first()
         comment = Comment.objects.create(
@@ -248,6 +244,152 @@ def comment_record(
             detail={"problems": len(problems)},
         )
     return comment
+
+
+# What a correction may change; the reporter and the meeting stay as recorded.
+COMMENT_FIELDS = ("commenter", "commenter_role", "portfolio", "affirmations", "requirements")
+
+
+def _require_commenting(cycle: Cycle) -> None:
+    if cycle.status not in COMMENTING_STATUSES:
+        raise IllegalTransition(
+            _("Comments are recorded during the review meeting stage (cycle status: %(s)s).")
+            % {"s": cycle.get_status_display()}
+        )
+
+
+def _lock_comment(comment: Comment) -> tuple[Cycle, Comment]:
+    """Lock the comment's cycle (as recording does), then the comment, and check that
+    comments may still change."""
+    cycle_id = Reporter.objects.filter(pk=comment.reporter_id).values_list("cycle_id", flat=True)
+    cycle = Cycle.objects.select_for_update().filter(pk__in=cycle_id).first()
+    if cycle is None:
+        raise DomainError(_("This comment has been deleted."))
+    _require_commenting(cycle)
+    locked = (
+        Comment.objects.select_for_update(of=("self",))
+        .select_related("reporter__organization", "reporter__person")
+        .filter(pk=comment.pk)
+        .first()
+    )
+    if locked is None:
+        raise DomainError(_("This comment has been deleted."))
+    return cycle, locked
+
+
+def comment_update(
+    *,
+    comment: Comment,
+    commenter: str,
+    commenter_role: str,
+    portfolio: str,
+    affirmations: str,
+    requirements: str,
+    problems: list[ProblemInput] | None = None,
+    actor: Any = None,
+) -> Comment:
+    """Correct a recorded comment: its commenter, role, portfolio and texts, which are
+    all given (an omitted text would otherwise be wiped). `problems` are further
+    problems pointed out, each a new tracked Problem; the problems already recorded
+    are left to rectification. Allowed in the same stages as recording. Locks the
+    cycle, then the comment; audited with the names of the fields that changed."""
+    problems = [p for p in (problems or []) if p.description.strip()]
+    if not commenter.strip():
+        raise DomainError(_("Name who made the comment."))
+    if commenter_role not in CommenterRole.values:
+        raise DomainError(_("Unknown commenter role."))
+    values = {
+        "commenter": commenter.strip(),
+        "commenter_role": commenter_role,
+        "portfolio": portfolio.strip(),
+        "affirmations": affirmations.strip(),
+        "requirements": requirements.strip(),
+    }
+    with transaction.atomic():
+        cycle, locked = _lock_comment(comment)
+        if not (
+            values["affirmations"] or values["requirements"] or problems or locked.problems.exists()
+        ):
+            raise DomainError(_("The comment is empty."))
+        changed = [key for key in COMMENT_FIELDS if getattr(locked, key) != values[key]]
+        if not changed and not problems:
+            return locked
+        for key in changed:
+            setattr(locked, key, values[key])
+        if changed:
+            locked.save(update_fields=[*changed, "updated_at"])
+        reporter = locked.reporter
+        for item in problems:
+            problem_create(
+                organization=reporter.organization,
+                category=item.category,
+                severity=item.severity,
+                description=item.description,
+                source=Source.COMMENT,
+                cycle=cycle,
+                reporter=reporter,
+                comment=locked,
+                actor=actor,
+            )
+        audit_record(
+            action="comment.update",
+            actor=actor,
+            target=str(reporter),
+            organization=reporter.organization,
+            detail={"comment": locked.pk, "changed": changed, "problems_added": len(problems)},
+        )
+    for key in changed:
+        setattr(comment, key, values[key])
+    return locked
+
+
+def _why_rectification_begun(problem: Problem) -> str:
+    if problem.status != ProblemStatus.OPEN:
+        return _("it is %(status)s") % {"status": problem.get_status_display()}
+    if KeyTask.objects.filter(source_problem=problem).exists():
+        return _("it is carried over as a key task")
+    if problem.plan_id is not None:
+        return _("it is in a rectification plan")
+    if problem.events.exists() or problem.progress:
+        return _("progress is recorded")
+    return _("its measures or the people responsible are set")
+
+
+def comment_delete(*, comment: Comment, actor: Any = None) -> int:
+    """Delete a comment recorded by mistake, with the problems it pointed out, while
+    the cycle is in the commenting stages and rectification has begun on none of
+    those problems (see debrief.rectification.services.rectification_begun): once it
+    has, the problem belongs to the reporter's rectification and the comment stays.
+    Locks the cycle, the comment and its problems; returns how many problems went."""
+    with transaction.atomic():
+        _cycle, locked = _lock_comment(comment)
+        problems = list(Problem.objects.select_for_update().filter(comment=locked).order_by("pk"))
+        begun = rectification_begun(Problem.objects.filter(pk__in=[p.pk for p in problems]))
+        first = begun.order_by("pk").first()
+        if first is not None:
+            raise IllegalTransition(
+                _(
+                    "The problem “%(problem)s” has entered rectification (%(why)s); "
+                    "the comment can no longer be deleted."
+                )
+                % {"problem": first.description[:60], "why": _why_rectification_begun(first)}
+            )
+        reporter = locked.reporter
+        audit_record(
+            action="comment.delete",
+            actor=actor,
+            target=str(reporter),
+            organization=reporter.organization,
+            detail={
+                "comment": locked.pk,
+                "commenter": locked.commenter,
+                "problems": len(problems),
+                "problem_ids": [p.pk for p in problems],
+            },
+        )
+        Problem.objects.filter(pk__in=[p.pk for p in problems]).delete()
+        locked.delete()
+    return len(problems)
 
 
 def comment_problems(comment: Comment) -> list[Problem]:

@@ -31,6 +31,7 @@ from debrief.meetings.forms import (
     AttendanceForm,
     CommentForm,
     MinutesForm,
+    MoreProblemsFormSet,
     ProblemFormSet,
     QuestionForm,
     ScheduleForm,
@@ -38,12 +39,15 @@ from debrief.meetings.forms import (
 )
 from debrief.meetings.models import Comment, CommenterRole, Meeting, MeetingStatus
 from debrief.meetings.services import (
+    COMMENT_FIELDS,
     COMMENTING_STATUSES,
     SCHEDULING_STATUSES,
     ProblemInput,
     VenueInput,
     agenda,
+    comment_delete,
     comment_record,
+    comment_update,
     meeting_end,
     meeting_minutes_save,
     meeting_schedule,
@@ -53,6 +57,8 @@ from debrief.meetings.services import (
     speaking_order,
     venue_attendance,
 )
+from debrief.rectification.models import Problem
+from debrief.rectification.services import rectification_begun
 
 FORM_METHODS = ["GET", "HEAD", "POST"]
 
@@ -348,74 +354,65 @@ def _next_reporter(order: list[Reporter], commented: set[int], current: Reporter
     return order[position + 1] if position + 1 < len(order) else current
 
 
-@login_required
-@require_http_methods(FORM_METHODS)
-def comments(request: HttpRequest, pk: int) -> HttpResponse:
-    """One screen for entering the comments during the meeting: the reporters on the
-    left, the comment on the selected one on the right; saving moves on to the next."""
-    meeting = _meeting_for(request, pk)
+def _comment_order(meeting: Meeting) -> tuple[list[Reporter], set[int]]:
+    """The meeting's reporters in agenda order, and those already commented on."""
     order = speaking_order(meeting)
     commented = set(
         Comment.objects.filter(reporter__in=[r.pk for r in order]).values_list(
             "reporter_id", flat=True
         )
     )
-    wanted = request.POST.get("reporter") if request.method == "POST" else None
-    wanted = wanted or request.GET.get("reporter")
-    selected: Reporter | None
-    if wanted:
-        selected = next((r for r in order if str(r.pk) == wanted), None)
-        if selected is None:
-            raise Http404
-    else:
-        selected = next((r for r in order if r.pk not in commented), order[0] if order else None)
-    url = reverse("meetings:comments", args=[meeting.pk])
-    if request.method == "POST":
-        if selected is None:
-            raise Http404
-        form = CommentForm(request.POST)
-        problem_forms = ProblemFormSet(request.POST, prefix=PROBLEM_PREFIX)
-        if form.is_valid() and problem_forms.is_valid():
-            data = form.cleaned_data
-            problems = [
-                ProblemInput(
-                    category=row["category"],
-                    description=row["description"],
-                    severity=row["severity"],
-                )
-                for row in problem_forms.cleaned_data
-                if row and (row.get("description") or "").strip()
-            ]
-            try:
-                comment_record(
-                    reporter=selected,
-                    meeting=meeting,
-                    commenter=data["commenter"],
-                    commenter_role=data["commenter_role"],
-                    portfolio=data["portfolio"],
-                    affirmations=data["affirmations"],
-                    requirements=data["requirements"],
-                    problems=problems,
-                    actor=request.user,
-                )
-            except DomainError as error:
-                messages.error(request, error.message)
-            else:
-                messages.success(
-                    request,
-                    _("The comment on %(name)s is saved.") % {"name": selected.person.name},
-                )
-                following = _next_reporter(order, commented | {selected.pk}, selected)
-                return redirect(f"{url}?reporter={following.pk}")
-    else:
-        form = CommentForm(
-            initial={"commenter": meeting.presider, "commenter_role": CommenterRole.PRESIDER}
+    return order, commented
+
+
+def _comment_for(meeting: Meeting, comment_pk: int) -> Comment:
+    """A comment on a reporter of this meeting's session; 404 otherwise."""
+    return get_object_or_404(
+        Comment.objects.select_related("reporter__person"),
+        pk=comment_pk,
+        reporter__cycle=meeting.cycle,
+        reporter__session=meeting.session,
+    )
+
+
+def _problem_inputs(problem_forms: Any) -> list[ProblemInput]:
+    return [
+        ProblemInput(
+            category=row["category"],
+            description=row["description"],
+            severity=row["severity"],
         )
-        problem_forms = ProblemFormSet(prefix=PROBLEM_PREFIX)
+        for row in problem_forms.cleaned_data
+        if row and (row.get("description") or "").strip()
+    ]
+
+
+def _comments_url(meeting: Meeting, reporter: Reporter | None = None) -> str:
+    url = reverse("meetings:comments", args=[meeting.pk])
+    return f"{url}?reporter={reporter.pk}" if reporter is not None else url
+
+
+def _render_comments(
+    request: HttpRequest,
+    meeting: Meeting,
+    *,
+    order: list[Reporter],
+    commented: set[int],
+    selected: Reporter | None,
+    form: CommentForm,
+    problem_forms: Any,
+    editing: Comment | None = None,
+) -> HttpResponse:
     existing = (
         Comment.objects.filter(reporter=selected).prefetch_related("problems")
         if selected is not None
         else Comment.objects.none()
+    )
+    # Comments whose problems have entered rectification can be corrected, not deleted.
+    kept = set(
+        rectification_begun(Problem.objects.filter(comment__in=existing)).values_list(
+            "comment_id", flat=True
+        )
     )
     return render(
         request,
@@ -429,10 +426,135 @@ def comments(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "problem_forms": problem_forms,
             "existing": existing,
-            "url": url,
+            "kept": kept,
+            "editing": editing,
+            "editing_problems": list(editing.problems.order_by("pk")) if editing else [],
+            "url": _comments_url(meeting),
             "stage_open": meeting.cycle.status in COMMENTING_STATUSES,
         },
     )
+
+
+@login_required
+@require_http_methods(FORM_METHODS)
+def comments(request: HttpRequest, pk: int) -> HttpResponse:
+    """One screen for entering the comments during the meeting: the reporters on the
+    left, the comment on the selected one on the right; saving moves on to the next."""
+    meeting = _meeting_for(request, pk)
+    order, commented = _comment_order(meeting)
+    wanted = request.POST.get("reporter") if request.method == "POST" else None
+    wanted = wanted or request.GET.get("reporter")
+    selected: Reporter | None
+    if wanted:
+        selected = next((r for r in order if str(r.pk) == wanted), None)
+        if selected is None:
+            raise Http404
+    else:
+        selected = next((r for r in order if r.pk not in commented), order[0] if order else None)
+    if request.method == "POST":
+        if selected is None:
+            raise Http404
+        form = CommentForm(request.POST)
+        problem_forms = ProblemFormSet(request.POST, prefix=PROBLEM_PREFIX)
+        if form.is_valid() and problem_forms.is_valid():
+            data = form.cleaned_data
+            try:
+                comment_record(
+                    reporter=selected,
+                    meeting=meeting,
+                    commenter=data["commenter"],
+                    commenter_role=data["commenter_role"],
+                    portfolio=data["portfolio"],
+                    affirmations=data["affirmations"],
+                    requirements=data["requirements"],
+                    problems=_problem_inputs(problem_forms),
+                    actor=request.user,
+                )
+            except DomainError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(
+                    request,
+                    _("The comment on %(name)s is saved.") % {"name": selected.person.name},
+                )
+                following = _next_reporter(order, commented | {selected.pk}, selected)
+                return redirect(_comments_url(meeting, following))
+    else:
+        form = CommentForm(
+            initial={"commenter": meeting.presider, "commenter_role": CommenterRole.PRESIDER}
+        )
+        problem_forms = ProblemFormSet(prefix=PROBLEM_PREFIX)
+    return _render_comments(
+        request,
+        meeting,
+        order=order,
+        commented=commented,
+        selected=selected,
+        form=form,
+        problem_forms=problem_forms,
+    )
+
+
+@login_required
+@require_http_methods(FORM_METHODS)
+def comment_edit(request: HttpRequest, pk: int, comment_pk: int) -> HttpResponse:
+    """The comments screen with the form filled in with one recorded comment, to
+    correct it or add problems; saving returns to its reporter."""
+    meeting = _meeting_for(request, pk)
+    comment = _comment_for(meeting, comment_pk)
+    order, commented = _comment_order(meeting)
+    if request.method == "POST":
+        form = CommentForm(request.POST)
+        problem_forms = MoreProblemsFormSet(request.POST, prefix=PROBLEM_PREFIX)
+        if form.is_valid() and problem_forms.is_valid():
+            data = form.cleaned_data
+            try:
+                comment_update(
+                    comment=comment,
+                    commenter=data["commenter"],
+                    commenter_role=data["commenter_role"],
+                    portfolio=data["portfolio"],
+                    affirmations=data["affirmations"],
+                    requirements=data["requirements"],
+                    problems=_problem_inputs(problem_forms),
+                    actor=request.user,
+                )
+            except DomainError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(
+                    request,
+                    _("The comment on %(name)s is corrected.")
+                    % {"name": comment.reporter.person.name},
+                )
+                return redirect(_comments_url(meeting, comment.reporter))
+    else:
+        form = CommentForm(initial={field: getattr(comment, field) for field in COMMENT_FIELDS})
+        problem_forms = MoreProblemsFormSet(prefix=PROBLEM_PREFIX)
+    return _render_comments(
+        request,
+        meeting,
+        order=order,
+        commented=commented,
+        selected=comment.reporter,
+        form=form,
+        problem_forms=problem_forms,
+        editing=comment,
+    )
+
+
+@login_required
+@require_POST
+def comment_delete_view(request: HttpRequest, pk: int, comment_pk: int) -> HttpResponse:
+    meeting = _meeting_for(request, pk)
+    comment = _comment_for(meeting, comment_pk)
+    perform(
+        request,
+        lambda: comment_delete(comment=comment, actor=request.user),
+        _("The comment by %(commenter)s on %(name)s is deleted.")
+        % {"commenter": comment.commenter, "name": comment.reporter.person.name},
+    )
+    return redirect(_comments_url(meeting, comment.reporter))
 
 
 # Documents --------------------------------------------------------------------------

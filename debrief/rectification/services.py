@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -96,6 +96,29 @@ def problem_create(
                 },
             )
     return problem
+
+
+def rectification_begun(problems: QuerySet[Problem]) -> QuerySet[Problem]:
+    """Those of `problems` on which rectification has begun: no longer open, gathered
+    into a rectification plan, given measures, a person responsible, a deadline or
+    milestones, with any entry on their timeline (progress, evidence, completion,
+    verification, overdue) or carried over as a key task. A problem outside this set
+    is still exactly as it was recorded."""
+    begun = (
+        ~Q(status=ProblemStatus.OPEN)
+        | Q(plan__isnull=False)
+        | Q(progress__gt=0)
+        | ~Q(measures="")
+        | ~Q(responsible_person="")
+        | ~Q(responsible_leader="")
+        | Q(deadline__isnull=False)
+        | Q(overdue=True)
+        | Q(closed_at__isnull=False)
+        | Q(pk__in=ProblemEvent.objects.values("problem_id"))
+        | Q(pk__in=Milestone.objects.values("problem_id"))
+        | Q(pk__in=KeyTask.objects.filter(source_problem__isnull=False).values("source_problem_id"))
+    )
+    return problems.filter(begun)
 
 
 def _locked(problem: Problem) -> Problem:
