@@ -54,7 +54,5 @@ def test_an_administrator_creates_grants_revokes_and_deactivates(
     row = page.locator("[data-testid=roleless-row]", has_text="wangfang")
     expect(row).to_be_visible()
     row.locator("[data-testid=deactivate]").click()
-    expect(page.locator("[data-testid=roleless-row]", has_text="wangfang")).to_contain_text(
-        "停用"
-    )
+    expect(page.locator("[data-testid=roleless-row]", has_text="wangfang")).to_contain_text("停用")
     assert not User.objects.get(username="wangfang").is_active
