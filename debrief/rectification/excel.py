@@ -77,16 +77,16 @@ _QUERY_CHUNK = 500
 
 # Office wording of the choices (the spreadsheets speak Chinese whatever the UI language).
 STATUS_TEXT: dict[str, str] = {
-    ProblemStatus.OPEN: "未整改",
+    ProblemStatus.OPEN: "待整改",
     ProblemStatus.IN_PROGRESS: "整改中",
-    ProblemStatus.COMPLETED: "已完成待核验",
+    ProblemStatus.COMPLETED: "已完成（待核验）",
     ProblemStatus.CLOSED: "已销号",
     ProblemStatus.REOPENED: "重新整改",
 }
 SOURCE_TEXT: dict[str, str] = {
     Source.COMMENT: "会议点评",
     Source.EVALUATION: "民主测评",
-    Source.INSPECTION: "督查检查",
+    Source.INSPECTION: "督促检查",
     Source.SELF_CHECK: "自查",
     Source.MANUAL: "手工录入",
     Source.IMPORT: "导入",
@@ -111,7 +111,7 @@ SEVERITY_TEXT: dict[str, str] = {
 IMPORTABLE_SOURCES = (Source.INSPECTION, Source.SELF_CHECK, Source.MANUAL, Source.IMPORT)
 SOURCE_SYNONYMS: dict[str, str] = {
     "督查": Source.INSPECTION,
-    "督促检查": Source.INSPECTION,
+    "督查检查": Source.INSPECTION,  # the ledger's word before it took the pages' wording
     "检查": Source.INSPECTION,
     "巡察": Source.INSPECTION,
     "手工": Source.MANUAL,
@@ -987,7 +987,7 @@ def progress_template_workbook(problems: QuerySet[Problem]) -> Workbook:
 
 PROBLEMS_TEMPLATE_HEADERS = [column.header for column in PROBLEM_COLUMNS]
 PROBLEMS_TEMPLATE_EXAMPLE: list[list[Any]] = [
-    ["T001", "督查检查", "组织体系建设", "较重", "部分村党支部“三会一课”记录不全", "2026-06-30"],
+    ["T001", "督促检查", "组织体系建设", "较重", "部分村党支部“三会一课”记录不全", "2026-06-30"],
     ["V001", "自查", "党员教育管理", "一般", "流动党员联系不经常", None],
 ]
 

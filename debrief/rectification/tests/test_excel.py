@@ -550,3 +550,21 @@ def test_a_completed_item_in_the_ledger_is_skipped_when_unchanged(personas, prob
     buffer.seek(0)
     result = import_progress(buffer, user=owner, max_bytes=MAX_BYTES)
     assert result.ok and (result.applied, result.skipped) == (0, 1)
+
+
+@pytest.mark.parametrize("name", ["CATEGORY", "SOURCE", "SEVERITY", "STATUS"])
+def test_the_ledger_words_are_the_words_of_the_chinese_pages(name):
+    from django.utils import translation
+
+    from debrief.rectification import excel
+    from debrief.rectification.models import Category, ProblemStatus, Severity, Source
+
+    choices = {
+        "CATEGORY": Category,
+        "SOURCE": Source,
+        "SEVERITY": Severity,
+        "STATUS": ProblemStatus,
+    }[name]
+    with translation.override("zh-hans"):
+        pages = {value: str(label) for value, label in choices.choices}
+    assert pages == getattr(excel, f"{name}_TEXT")
