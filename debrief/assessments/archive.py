@@ -384,6 +384,7 @@ def export_cycle(cycle: Cycle) -> dict[str, Any]:
                 "approved_on": _date(result_set.approved_on),
                 "document": result_set.approval_document,
                 "approved_by": result_set.approved_by,
+                "rectify_by": _date(result_set.rectify_by),
                 "published_at": result_set.published_at.isoformat(timespec="seconds")
                 if result_set.published_at
                 else None,
@@ -1056,7 +1057,7 @@ def read_archive(data: Any) -> _Archive:
             top.get("approval"),
             "approval",
             required=("approved_on", "document"),
-            optional=("approved_by", "published_at"),
+            optional=("approved_by", "rectify_by", "published_at"),
         )
         if raw_approval is not None:
             approval = {
@@ -1065,6 +1066,7 @@ def read_archive(data: Any) -> _Archive:
                 "approved_by": reader.text(
                     raw_approval, "approved_by", "approval", max_length=100, default="", blank=True
                 ),
+                "rectify_by": reader.date(raw_approval, "rectify_by", "approval"),
                 "published_at": reader.moment(raw_approval, "published_at", "approval"),
             }
             if results is None:
@@ -2178,6 +2180,7 @@ def _replay_approval(
             approved_on=approval["approved_on"],
             approval_document=approval["document"],
             approved_by=approval["approved_by"],
+            rectify_by=approval["rectify_by"],
         )
         if not published:
             return

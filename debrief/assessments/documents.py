@@ -133,6 +133,9 @@ def issued_on(result_set: ResultSet) -> datetime.date:
 
 
 def rectify_by(result_set: ResultSet) -> datetime.date:
+    """The deadline the approval set, else three months after the approval."""
+    if result_set.rectify_by is not None:
+        return result_set.rectify_by
     return add_months(result_set.approved_on or timezone.localdate(), RECTIFY_MONTHS)
 
 

@@ -147,6 +147,15 @@ class ApproveForm(forms.Form):
         help_text=_("For example 县委常委会〔2026〕2号."),
     )
     approved_by = forms.CharField(label=_("Approved by"), max_length=100, required=False)
+    rectify_by = forms.DateField(
+        label=_("Rectify by"),
+        required=False,
+        widget=DATE_WIDGET,
+        help_text=_(
+            "The deadline the circular and the letters give; empty: three months after "
+            "the approval."
+        ),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -157,6 +166,7 @@ class ApproveForm(forms.Form):
             approved_on="approve-date",
             approval_document="approve-document",
             approved_by="approve-by",
+            rectify_by="approve-rectify-by",
         )
 
 

@@ -233,6 +233,9 @@ class ResultSet(models.Model):
     approved_on = models.DateField(_("approved on"), null=True, blank=True)
     approval_document = models.CharField(_("document number"), max_length=100, blank=True)
     approved_by = models.CharField(_("approved by"), max_length=100, blank=True)
+    # The deadline for rectification that the circular and the letters give; empty:
+    # three months after the approval.
+    rectify_by = models.DateField(_("rectify by"), null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:

@@ -424,11 +424,15 @@ def results_approve(
     approved_on: datetime.date,
     approval_document: str,
     approved_by: str = "",
+    rectify_by: datetime.date | None = None,
     actor: Any = None,
 ) -> ResultSet:
-    """Record the standing committee's approval (date and document number)."""
+    """Record the standing committee's approval (date and document number) and,
+    optionally, the deadline for rectification it sets."""
     if not approval_document.strip():
         raise DomainError(_("Give the approval's document number."))
+    if rectify_by is not None and rectify_by <= approved_on:
+        raise DomainError(_("The rectification deadline must come after the approval."))
     with transaction.atomic():
         result_set = (
             ResultSet.objects.select_for_update()
@@ -443,13 +447,17 @@ def results_approve(
         result_set.approved_on = approved_on
         result_set.approval_document = approval_document.strip()
         result_set.approved_by = approved_by.strip() or _("Standing committee")
+        result_set.rectify_by = rectify_by
         result_set.save()
         audit_record(
             action="assessment.approve",
             actor=actor,
             target=result_set.cycle.title,
             organization=result_set.cycle.host,
-            detail={"document": result_set.approval_document},
+            detail={
+                "document": result_set.approval_document,
+                "rectify_by": rectify_by.isoformat() if rectify_by else None,
+            },
         )
     return result_set
 

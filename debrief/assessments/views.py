@@ -295,6 +295,7 @@ def approve(request: HttpRequest, cycle_pk: int) -> HttpResponse:
                 approval_document=form.cleaned_data["approval_document"],
                 # Document text: the circular and the letters name the approving body.
                 approved_by=form.cleaned_data["approved_by"].strip() or f"{cycle.host.name}常委会",
+                rectify_by=form.cleaned_data["rectify_by"],
                 actor=request.user,
             ),
             _("The results are recorded as approved."),

@@ -271,6 +271,7 @@ def test_an_approved_published_and_corrected_cycle_is_replayed(archived):
         result_set=result_set,
         approved_on=datetime.date(2026, 2, 1),
         approval_document="县委常委会〔2026〕2号",
+        rectify_by=datetime.date(2026, 6, 30),
     )
     results_publish(result_set=result_set)
     result_set.refresh_from_db()
@@ -281,6 +282,7 @@ def test_an_approved_published_and_corrected_cycle_is_replayed(archived):
     )
     document = export_cycle(archived)
     assert document["approval"]["document"] == "县委常委会〔2026〕2号"
+    assert document["approval"]["rectify_by"] == "2026-06-30"
 
     report = import_cycle(_renamed(document))
 
@@ -293,6 +295,7 @@ def test_an_approved_published_and_corrected_cycle_is_replayed(archived):
         datetime.date(2026, 2, 1),
         "县委常委会〔2026〕2号",
     )
+    assert imported_set.rectify_by == datetime.date(2026, 6, 30)
     assert result_set.published_at is not None
     assert imported_set.published_at == result_set.published_at.replace(microsecond=0)
     corrected = imported_set.results.get(reporter__organization__code="NT001")

@@ -106,3 +106,30 @@ def test_approval_publication_and_corrections(graded):
     result.refresh_from_db()
     assert result.grade == "fairly_good" and result.computed_grade == "good"
     assert Correction.objects.get().old_value == "good"
+
+
+def test_a_rectification_deadline_must_come_after_the_approval(graded):
+    from debrief.audit.models import AuditRecord
+
+    cycle, _q, _lx, _ = graded
+    result_set = results_compute(cycle=cycle)
+    for day in (datetime.date(2026, 1, 31), datetime.date(2026, 2, 1)):
+        with pytest.raises(DomainError):
+            results_approve(
+                result_set=result_set,
+                approved_on=datetime.date(2026, 2, 1),
+                approval_document="县委常委会〔2026〕2号",
+                rectify_by=day,
+            )
+    result_set.refresh_from_db()
+    assert result_set.status == ResultStatus.DRAFT and result_set.rectify_by is None
+    results_approve(
+        result_set=result_set,
+        approved_on=datetime.date(2026, 2, 1),
+        approval_document="县委常委会〔2026〕2号",
+        rectify_by=datetime.date(2026, 6, 30),
+    )
+    result_set.refresh_from_db()
+    assert result_set.rectify_by == datetime.date(2026, 6, 30)
+    record = AuditRecord.objects.filter(action="assessment.approve").latest("pk")
+    assert record.detail["rectify_by"] == "2026-06-30"

@@ -220,3 +220,26 @@ def test_a_correction_after_publication_appears_in_the_letter(criticized, host_c
     lines = _docx(host_client, _url("letter_docx", lx.pk))
     assert "评定等次为“一般”" in _between(lines, "一、", "二、")[0]
     assert any("等次由“差”更正为“一般”：复核" in line for line in lines)
+
+
+def test_a_deadline_set_at_the_approval_is_the_one_the_circular_and_the_letters_give(
+    criticized, host_client
+):
+    import datetime
+
+    from debrief.assessments.models import ResultSet
+    from debrief.assessments.services import results_approve, results_reopen
+
+    cycle, _q, lx = criticized
+    result_set = ResultSet.objects.get(cycle=cycle)
+    results_reopen(result_set=result_set)
+    results_approve(
+        result_set=result_set,
+        approved_on=datetime.date(2026, 2, 1),
+        approval_document=APPROVAL_DOCUMENT,
+        rectify_by=datetime.date(2026, 6, 30),
+    )
+    circular = "\n".join(_docx(host_client, _url("circular_docx", cycle.pk)))
+    letter = "\n".join(_docx(host_client, _url("letter_docx", lx.pk)))
+    for text in (circular, letter):
+        assert "2026年6月30日前完成整改" in text and "2026年5月1日" not in text

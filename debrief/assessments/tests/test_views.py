@@ -140,6 +140,32 @@ def test_approval_needs_a_document_number_and_approved_results_go_back_to_draft(
     assert ResultSet.objects.get(cycle=cycle).status == ResultStatus.DRAFT
 
 
+def test_the_approval_form_takes_the_rectification_deadline_and_the_page_shows_it(
+    graded, host_client
+):
+    cycle, *_ = graded
+    results_compute(cycle=cycle)
+    response = host_client.post(
+        _url("approve", cycle.pk),
+        {"approved_on": "2026-02-01", "approval_document": APPROVAL_DOCUMENT,
+         "rectify_by": "2026-01-15"},
+    )  # fmt: skip
+    assert "The rectification deadline must come after the approval." in _messages(response)
+    assert ResultSet.objects.get(cycle=cycle).status == ResultStatus.DRAFT
+    host_client.post(
+        _url("approve", cycle.pk),
+        {"approved_on": "2026-02-01", "approval_document": APPROVAL_DOCUMENT,
+         "rectify_by": "2026-06-30"},
+    )  # fmt: skip
+    result_set = ResultSet.objects.get(cycle=cycle)
+    assert (result_set.status, result_set.rectify_by) == (
+        ResultStatus.APPROVED,
+        datetime.date(2026, 6, 30),
+    )
+    page = host_client.get(_url("cycle", cycle.pk)).content.decode()
+    assert 'data-testid="rectify-by">2026-06-30<' in page
+
+
 def test_computing_before_the_assessment_stage_shows_why_it_is_refused(county, personas):
     cycle = cycle_create(host=county.county, year=2025, levels=[Level.TOWNSHIP])
     roster_generate(cycle=cycle)
