@@ -11,7 +11,8 @@ the same database, right after the ballots:
 - against a bare Django endpoint doing one insert under the same server.
 
 Usage: .venv/bin/python bench/ballots.py [--phones 500] [--rounds 5] [--workers 4]
-       [--clients 32] [--worker-class sync|gthread] [--threads 1] [--kill-worker]
+       [--clients 32] [--worker-class sync|gthread] [--threads 1] [--no-preload]
+       [--kill-worker]
 Needs PostgreSQL (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/debrief_bench_ballots).
 With --kill-worker, one gunicorn worker is killed (SIGKILL) a third of the way through
 each round; its phones get no answer and send the same ballot again.
@@ -125,7 +126,12 @@ def free_port() -> int:
 
 class Server:
     def __init__(
-        self, app: str, workers: int, worker_class: str = "sync", threads: int = 1
+        self,
+        app: str,
+        workers: int,
+        worker_class: str = "sync",
+        threads: int = 1,
+        preload: bool = False,
     ) -> None:
         self.port = free_port()
         self.process = subprocess.Popen(
@@ -144,6 +150,7 @@ class Server:
                 "5",
                 "--log-level",
                 "warning",
+                *(["--preload"] if preload else []),
             ],
             cwd=ROOT,
             env={**os.environ, "DEBRIEF_DB_CONN_MAX_AGE": "600", "DEBRIEF_LOG_LEVEL": "ERROR"},
@@ -435,6 +442,13 @@ def main() -> None:
     )
     parser.add_argument("--threads", type=int, default=1, help="threads per gthread worker")
     parser.add_argument(
+        "--preload",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="gunicorn --preload, as the operator guide runs it: a new worker forks the "
+        "loaded application instead of loading it (default: on)",
+    )
+    parser.add_argument(
         "--rounds",
         type=int,
         default=5,
@@ -470,7 +484,7 @@ def main() -> None:
     connection.close()
     load_before = os.getloadavg()[0]
     rounds: list[dict[str, Any]] = []
-    shape = (args.workers, args.worker_class, args.threads)
+    shape = (args.workers, args.worker_class, args.threads, args.preload)
     server = Server("debrief.wsgi:application", *shape)
     bare_server = Server("bench.bare_app:application", *shape)
     try:
@@ -514,6 +528,7 @@ def main() -> None:
         "workers": args.workers,
         "worker_class": args.worker_class,
         "threads": args.threads,
+        "preload": args.preload,
         "connections": args.clients,
         "ballots_accepted": sum(c["accepted"] for c in checks),
         "ballots_per_second": round(ballots_per_second, 1),
