@@ -29,7 +29,7 @@ import datetime
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from django.db import DatabaseError, models, transaction
 from django.db.models import Max
@@ -60,7 +60,14 @@ from debrief.orgs.models import (
     Organization,
     Status,
 )
-from debrief.orgs.services import org_create, org_move, org_update, placement_error
+from debrief.orgs.services import (
+    BatchError,
+    NewOrganization,
+    org_move,
+    org_update,
+    orgs_create,
+    placement_error,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -829,7 +836,10 @@ class _Importer:
     # writing
 
     def write(self, result: ImportResult) -> list[str]:
-        """Apply the plans, parents first. Returns the codes that changed."""
+        """Apply the plans, parents first. New organizations go in batches
+        (`orgs_create`); each update or move first writes the new ones before it, so
+        the steps happen in the same order as the rows. Returns the codes that
+        changed."""
         cache: dict[str, Organization] = {}
 
         def get(code: str) -> Organization:
@@ -838,6 +848,34 @@ class _Importer:
             return cache[code]
 
         touched: list[str] = []
+        pending: list[_Plan] = []
+
+        def create_pending() -> None:
+            if not pending:
+                return
+            items = [
+                NewOrganization(
+                    code=plan.row.code,
+                    name=plan.row.name,
+                    short_name=plan.row.short_name or "",
+                    level=plan.row.level or "",
+                    field=plan.row.field or "",
+                    parent_code=plan.row.parent_code or None,
+                )
+                for plan in pending
+            ]
+            try:
+                for org in orgs_create(items=items):
+                    cache[org.code] = org
+            except BatchError as exc:
+                self.error(pending[exc.index].row, "", exc.message)
+                raise _Failed from exc
+            except DatabaseError as exc:
+                self._refused(pending[0].row, exc)
+            result.created += len(pending)
+            touched.extend(plan.row.code for plan in pending)
+            pending.clear()
+
         order = sorted(self.plans, key=lambda plan: (self.depth[plan.row.code], plan.row.number))
         for plan in order:
             row = plan.row
@@ -845,40 +883,37 @@ class _Importer:
                 result.unchanged += 1
                 continue
             assert row.level is not None and row.field is not None
+            if plan.existing is None:
+                pending.append(plan)
+                continue
+            create_pending()
             try:
                 parent = get(row.parent_code) if row.parent_code else None
-                if plan.existing is None:
-                    cache[row.code] = org_create(
-                        code=row.code,
-                        name=row.name,
-                        short_name=row.short_name or "",
-                        level=row.level,
-                        field=row.field,
-                        parent=parent,
-                    )
-                    result.created += 1
-                else:
-                    moved = self._update_and_move(get(row.code), row, plan, parent)
-                    if moved:
-                        cache.clear()  # paths below the moved organization changed
-                    result.updated += bool(plan.changes)
-                    result.moved += plan.moves
+                moved = self._update_and_move(get(row.code), row, plan, parent)
+                if moved:
+                    cache.clear()  # paths below the moved organization changed
+                result.updated += bool(plan.changes)
+                result.moved += plan.moves
             except DomainError as exc:
                 self.error(row, "", exc.message)
                 raise _Failed from exc
             except DatabaseError as exc:
-                logger.exception("Organization import failed at row %s", row.number)
-                self.error(
-                    row,
-                    "",
-                    _(
-                        "The database refused this row; someone may have changed the same "
-                        "organizations at the same time. Try again."
-                    ),
-                )
-                raise _Failed from exc
+                self._refused(row, exc)
             touched.append(row.code)
+        create_pending()
         return touched
+
+    def _refused(self, row: OrgRow, exc: DatabaseError) -> NoReturn:
+        logger.exception("Organization import failed at row %s", row.number)
+        self.error(
+            row,
+            "",
+            _(
+                "The database refused this row; someone may have changed the same "
+                "organizations at the same time. Try again."
+            ),
+        )
+        raise _Failed from exc
 
     @staticmethod
     def _update_and_move(

@@ -8,10 +8,11 @@ lock the parent rows they touch so that two writers cannot hand out the same seg
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Value
+from django.db.models import F, Max, Value
 from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext as _
 
@@ -97,6 +98,103 @@ def org_create(
             path=path,
             depth=len(path) // SEGMENT_LENGTH,
         )
+
+
+@dataclass(frozen=True)
+class NewOrganization:
+    """One organization for `orgs_create`; its parent is an existing organization or
+    an earlier item of the same call, named by code (None: a new root)."""
+
+    code: str
+    name: str
+    level: str
+    field: str
+    parent_code: str | None = None
+    short_name: str = ""
+
+
+class BatchError(DomainError):
+    """An item of `orgs_create` that cannot be created; `index` says which."""
+
+    def __init__(self, index: int, message: str) -> None:
+        super().__init__(message)
+        self.index = index
+
+
+BATCH_SIZE = 1000
+LOOKUP_CHUNK = 500  # codes per IN (...) list
+
+
+def orgs_create(*, items: list[NewOrganization]) -> list[Organization]:
+    """Create many organizations at once, each as the last child of its parent, in
+    the order given (a parent before its children): the checks and the paths of
+    `org_create`, with each parent locked and its last child looked up once and the
+    rows inserted in batches. All or nothing, inside the caller's transaction."""
+    new_codes = {item.code for item in items}
+    existing_codes = sorted({item.parent_code for item in items if item.parent_code} - new_codes)
+    with transaction.atomic():
+        parents: dict[str, Organization] = {}
+        next_number: dict[str, int] = {}
+        for start in range(0, len(existing_codes), LOOKUP_CHUNK):
+            chunk = existing_codes[start : start + LOOKUP_CHUNK]
+            locked = Organization.objects.select_for_update().filter(code__in=chunk)
+            parents.update((org.code, org) for org in locked.order_by("pk"))
+            last_children = (
+                Organization.objects.filter(parent__code__in=chunk)
+                .values_list("parent__code")
+                .annotate(last=Max("path"))
+            )
+            for code, path in last_children:
+                next_number[code] = decode_segment(path[-SEGMENT_LENGTH:]) + 1
+        last_root = (
+            Organization.objects.filter(depth=1)
+            .order_by("-path")
+            .values_list("path", flat=True)
+            .first()
+        )
+        next_root = decode_segment(last_root) + 1 if last_root else 0
+        created: list[Organization] = []
+        for index, item in enumerate(items):
+            parent = parents.get(item.parent_code) if item.parent_code else None
+            if item.parent_code and parent is None:
+                raise BatchError(
+                    index,
+                    _("No organization has the code “%(code)s”.") % {"code": item.parent_code},
+                )
+            error = placement_error(
+                level=item.level, field=item.field, parent_level=parent.level if parent else None
+            )
+            if error is None and parent is not None and not parent.is_active:
+                error = _("%(name)s is no longer active.") % {"name": parent.name}
+            if error is None and parent is not None and parent.depth >= MAX_DEPTH:
+                error = _("The organization tree is at most %(n)d levels deep.") % {"n": MAX_DEPTH}
+            if error:
+                raise BatchError(index, error)
+            if parent is None:
+                path = encode_segment(next_root)
+                next_root += 1
+            else:
+                number = next_number.get(parent.code, 0)
+                next_number[parent.code] = number + 1
+                path = parent.path + encode_segment(number)
+            org = Organization(
+                code=item.code,
+                name=item.name,
+                short_name=item.short_name,
+                level=item.level,
+                field=item.field,
+                parent=parent,
+                path=path,
+                depth=len(path) // SEGMENT_LENGTH,
+            )
+            created.append(org)
+            parents[item.code] = org
+        # Parents first: a layer's rows take their parents' ids once those are saved.
+        for depth in sorted({org.depth for org in created}):
+            layer = [org for org in created if org.depth == depth]
+            for start in range(0, len(layer), BATCH_SIZE):
+                Organization.objects.bulk_create(layer[start : start + BATCH_SIZE])
+    return created
 
 
 def org_update(
