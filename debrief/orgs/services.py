@@ -76,28 +76,15 @@ def org_create(
     short_name: str = "",
 ) -> Organization:
     """Create an organization as the last child of `parent` (or as a new root)."""
-    error = placement_error(level=level, field=field, parent_level=parent.level if parent else None)
-    if error:
-        raise DomainError(error)
-    if parent is not None and not parent.is_active:
-        raise DomainError(_("%(name)s is no longer active.") % {"name": parent.name})
-    if parent is not None and parent.depth >= MAX_DEPTH:
-        raise DomainError(
-            _("The organization tree is at most %(n)d levels deep.") % {"n": MAX_DEPTH}
-        )
-    with transaction.atomic():
-        _lock(parent)
-        path = _next_child_path(parent)
-        return Organization.objects.create(
-            code=code,
-            name=name,
-            short_name=short_name,
-            level=level,
-            field=field,
-            parent=parent,
-            path=path,
-            depth=len(path) // SEGMENT_LENGTH,
-        )
+    item = NewOrganization(
+        code=code,
+        name=name,
+        level=level,
+        field=field,
+        parent_code=parent.code if parent is not None else None,
+        short_name=short_name,
+    )
+    return orgs_create(items=[item])[0]
 
 
 @dataclass(frozen=True)
@@ -126,10 +113,11 @@ LOOKUP_CHUNK = 500  # codes per IN (...) list
 
 
 def orgs_create(*, items: list[NewOrganization]) -> list[Organization]:
-    """Create many organizations at once, each as the last child of its parent, in
-    the order given (a parent before its children): the checks and the paths of
-    `org_create`, with each parent locked and its last child looked up once and the
-    rows inserted in batches. All or nothing, inside the caller's transaction."""
+    """Create organizations, each as the last child of its parent (or as a new root),
+    in the order given (a parent before its children). Each existing parent is locked
+    and its last child looked up once, and the rows go in in batches, so an import
+    of thousands costs a few statements. All or nothing, inside the caller's
+    transaction. `org_create` is this with one item."""
     new_codes = {item.code for item in items}
     existing_codes = sorted({item.parent_code for item in items if item.parent_code} - new_codes)
     with transaction.atomic():
